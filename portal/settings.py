@@ -1,0 +1,200 @@
+"""fedcat settings: one module, read from environment variables.
+
+With nothing set, the site runs on embedded defaults: SQLite, a filesystem Celery broker, all state
+under FEDCAT_DATA_DIR (default ./var). Every variable is documented in README.md.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """Comma-separated list, as SciCat's group settings are written."""
+    raw = os.environ.get(name, default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# --- Runtime state: everything a site writes lives under one directory -------------------------
+DATA_DIR = Path(os.environ.get("FEDCAT_DATA_DIR") or BASE_DIR / "var").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data dir."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG", True)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "catalogue",
+    "search",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite in the data dir unless DATABASE_URL says otherwise (postgres://...) -------
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'fedcat.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while the worker writes; the timeout rides out short locks.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+# Test databases carry the process id, so test runs side by side never share one. SQLite's is a
+# file (not :memory:) so that a Celery worker started by a test sees the same database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test_fedcat_{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or DATA_DIR / "static")
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or DATA_DIR / "media")
+MEDIA_URL = "media/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+}
+
+# --- Celery: Redis when CELERY_BROKER_URL is set, else a filesystem broker needing no server ----
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = DATA_DIR / "broker"
+    for _sub in ("queue", "processed", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        # Broadcast commands (ping, shutdown) also live in the data dir, not the working dir.
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+        "polling_interval": env_float("CELERY_POLLING_INTERVAL", 0.1),
+    }
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Catalogue: identifiers, SciCat group settings, policies ------------------------------------
+# Dataset pids are "<PID_PREFIX>/<uuid4>"; SciCat sites use their handle prefix here.
+PID_PREFIX = os.environ.get("PID_PREFIX", "fedcat").rstrip("/")
+# Optional regex a client-supplied pid must match (SciCat DATASET_CREATION_VALIDATION_REGEX).
+DATASET_PID_REGEX = os.environ.get("DATASET_CREATION_VALIDATION_REGEX", "")
+DATASET_TYPES = env_list("DATASET_TYPES", "raw,derived")
+
+# SciCat's group settings: comma-separated group names; "#all" means every signed-in user.
+ADMIN_GROUPS = env_list("ADMIN_GROUPS", "admin")
+DELETE_GROUPS = env_list("DELETE_GROUPS", "")
+CREATE_DATASET_GROUPS = env_list("CREATE_DATASET_GROUPS", "#all")
+CREATE_DATASET_WITH_PID_GROUPS = env_list("CREATE_DATASET_WITH_PID_GROUPS", "")
+CREATE_DATASET_PRIVILEGED_GROUPS = env_list("CREATE_DATASET_PRIVILEGED_GROUPS", "")
+UPDATE_DATASET_LIFECYCLE_GROUPS = env_list("UPDATE_DATASET_LIFECYCLE_GROUPS", "")
+PROPOSAL_GROUPS = env_list("PROPOSAL_GROUPS", "")
+SAMPLE_GROUPS = env_list("SAMPLE_GROUPS", "#all")
+SAMPLE_PRIVILEGED_GROUPS = env_list("SAMPLE_PRIVILEGED_GROUPS", "")
+POLICY_GROUPS = env_list("POLICY_GROUPS", "")
+# Groups every signed-in user belongs to, whatever the identity provider says.
+ACCESS_GROUPS_STATIC_VALUES = env_list("ACCESS_GROUPS_STATIC_VALUES", "")
+
+# Default embargo (years after the end of the experiment) for a new owner group's policy, and
+# the licence the data carry once public.
+EMBARGO_PERIOD_YEARS = env_float("EMBARGO_PERIOD_YEARS", 3.0)
+DEFAULT_LICENSE = os.environ.get("DEFAULT_LICENSE", "CC-BY-4.0")
+# Naive timestamps sent by clients (pyscicat sends them) are read in this zone.
+SERVER_TIME_ZONE = os.environ.get("SERVER_TIME_ZONE", "UTC")
