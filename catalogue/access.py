@@ -1,0 +1,247 @@
+"""The access rules: one permission table, used both for querysets and for single records.
+
+Every read or write of a dataset asks this module. `PERMISSIONS` says which relations between a
+user and a dataset allow which action; `dataset_filter` turns that same table into a queryset
+filter (so lists, counts, facets and search agree with single-record checks), and `can` applies
+it to one dataset. The matrix is written out for people in docs/access-rules.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+ALL_USERS = "#all"
+
+
+class Action(StrEnum):
+    READ = "read"
+    DOWNLOAD = "download"
+    UPDATE = "update"
+    UPDATE_LIFECYCLE = "update_lifecycle"
+    PUBLISH = "publish"
+    DELETE = "delete"
+
+
+class Relation(StrEnum):
+    """How a user stands to a dataset. The first three hold for every dataset or none."""
+
+    ADMIN = "admin"  # in ADMIN_GROUPS, or a Django superuser
+    DELETER = "deleter"  # in DELETE_GROUPS
+    LIFECYCLE_MANAGER = "lifecycle_manager"  # in UPDATE_DATASET_LIFECYCLE_GROUPS
+    OWNER = "owner"  # the dataset's ownerGroup is one of the user's groups
+    ACCESS_GROUP = "access_group"  # one of the dataset's accessGroups is one of the user's groups
+    SHARED = "shared"  # the user's e-mail is in the dataset's sharedWith
+    PUBLIC = "public"  # published, or the embargo has ended
+
+
+GLOBAL_RELATIONS = frozenset({Relation.ADMIN, Relation.DELETER, Relation.LIFECYCLE_MANAGER})
+
+# The permission table. SciCat's matrix, with two deliberate choices (docs/access-rules.md):
+# sharedWith users may read sub-resources and download (upstream gives them 403 there), and
+# admins may not delete unless they are also in DELETE_GROUPS (as upstream).
+PERMISSIONS: dict[Action, frozenset[Relation]] = {
+    Action.READ: frozenset(
+        {
+            Relation.ADMIN,
+            Relation.LIFECYCLE_MANAGER,
+            Relation.OWNER,
+            Relation.ACCESS_GROUP,
+            Relation.SHARED,
+            Relation.PUBLIC,
+        }
+    ),
+    Action.DOWNLOAD: frozenset(
+        {Relation.ADMIN, Relation.OWNER, Relation.ACCESS_GROUP, Relation.SHARED, Relation.PUBLIC}
+    ),
+    Action.UPDATE: frozenset({Relation.ADMIN, Relation.OWNER}),
+    Action.UPDATE_LIFECYCLE: frozenset(
+        {Relation.ADMIN, Relation.LIFECYCLE_MANAGER, Relation.OWNER}
+    ),
+    Action.PUBLISH: frozenset({Relation.ADMIN, Relation.OWNER}),
+    Action.DELETE: frozenset({Relation.DELETER}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What the rules need to know of a user: who they are and their groups."""
+
+    username: str = ""
+    email: str = ""
+    groups: frozenset[str] = frozenset()
+    is_authenticated: bool = False
+    is_superuser: bool = False
+    is_system: bool = False
+
+    def in_any(self, setting_groups: list[str]) -> bool:
+        if not self.is_authenticated:
+            return False
+        return ALL_USERS in setting_groups or bool(self.groups & set(setting_groups))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.in_any(settings.ADMIN_GROUPS)
+
+    def global_relations(self) -> frozenset[Relation]:
+        if self.is_system:
+            return GLOBAL_RELATIONS
+        found = set()
+        if self.is_admin:
+            found.add(Relation.ADMIN)
+        if self.in_any(settings.DELETE_GROUPS):
+            found.add(Relation.DELETER)
+        if self.in_any(settings.UPDATE_DATASET_LIFECYCLE_GROUPS):
+            found.add(Relation.LIFECYCLE_MANAGER)
+        return frozenset(found)
+
+
+ANONYMOUS = Principal()
+
+
+def principal_for(user) -> Principal:
+    """The Principal of a Django user (or None/AnonymousUser), cached on the user object."""
+    if isinstance(user, Principal):
+        return user
+    # An inactive account keeps its groups in the database but must not use them.
+    if user is None or not user.is_authenticated or not getattr(user, "is_active", True):
+        return ANONYMOUS
+    cached = getattr(user, "_fedcat_principal", None)
+    if cached is not None:
+        return cached
+    groups = set(user.groups.values_list("name", flat=True))
+    groups.update(settings.ACCESS_GROUPS_STATIC_VALUES)
+    principal = Principal(
+        username=user.get_username(),
+        email=(user.email or "").strip().lower(),
+        groups=frozenset(groups),
+        is_authenticated=True,
+        is_superuser=user.is_superuser,
+    )
+    user._fedcat_principal = principal
+    return principal
+
+
+# --- Single records ----------------------------------------------------------------------------
+
+
+def is_public(dataset, now=None) -> bool:
+    now = now or timezone.now()
+    return dataset.is_published or (dataset.embargo_end is not None and dataset.embargo_end <= now)
+
+
+def _indexed(values, *, lower: bool = False) -> set[str]:
+    """Array values as the DatasetTerm index holds them (services/datasets.py `_terms_for`).
+
+    The queryset side matches index rows, so single-record checks must compare the same
+    normalised text, or a list and a GET would disagree about e.g. " p-readers ".
+    """
+    found = set()
+    for value in values or ():
+        text = str(value).strip()
+        if text:
+            found.add(text.lower() if lower else text)
+    return found
+
+
+def relations(user, dataset) -> frozenset[Relation]:
+    principal = principal_for(user)
+    found = set(principal.global_relations())
+    if is_public(dataset):
+        found.add(Relation.PUBLIC)
+    if principal.is_authenticated:
+        if dataset.owner_group in principal.groups:
+            found.add(Relation.OWNER)
+        if principal.groups & _indexed(dataset.access_groups):
+            found.add(Relation.ACCESS_GROUP)
+        if principal.email and principal.email in _indexed(dataset.shared_with, lower=True):
+            found.add(Relation.SHARED)
+    return frozenset(found)
+
+
+def can(user, action: Action, dataset) -> bool:
+    return bool(relations(user, dataset) & PERMISSIONS[action])
+
+
+# --- Querysets -----------------------------------------------------------------------------------
+
+
+def _term_exists(kind: str, values) -> Exists:
+    from catalogue.models import DatasetTerm
+
+    return Exists(
+        DatasetTerm.objects.filter(dataset=OuterRef("pk"), kind=kind, value__in=list(values))
+    )
+
+
+def _relation_q(relation: Relation, principal: Principal) -> Q | None:
+    """The filter matching datasets to which `principal` has `relation`; None if none can."""
+    from catalogue.models import TermKind
+
+    if relation in GLOBAL_RELATIONS:
+        return Q() if relation in principal.global_relations() else None
+    if relation is Relation.PUBLIC:
+        return Q(is_published=True) | Q(embargo_end__lte=timezone.now())
+    if not principal.is_authenticated:
+        return None
+    groups = sorted(principal.groups)
+    if relation is Relation.OWNER:
+        return Q(owner_group__in=groups) if groups else None
+    if relation is Relation.ACCESS_GROUP:
+        return Q(_term_exists(TermKind.ACCESS_GROUP, groups)) if groups else None
+    if relation is Relation.SHARED:
+        return Q(_term_exists(TermKind.SHARED_WITH, [principal.email])) if principal.email else None
+    raise ValueError(f"no filter for relation {relation}")
+
+
+def dataset_filter(user, action: Action) -> Q:
+    """A Q object selecting exactly the datasets on which `user` may perform `action`."""
+    principal = principal_for(user)
+    parts = [_relation_q(relation, principal) for relation in sorted(PERMISSIONS[action])]
+    parts = [part for part in parts if part is not None]
+    if any(part == Q() for part in parts):
+        return Q()
+    if not parts:
+        return Q(pk__in=[])
+    return reduce(or_, parts)
+
+
+# --- Creation ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def can_create_dataset(user, *, owner_group: str, with_pid: bool) -> Decision:
+    """SciCat's creation tiers: admin > privileged > with-pid > create > nobody."""
+    principal = principal_for(user)
+    if not principal.is_authenticated:
+        return Decision(False, "Forbidden resource")
+    if principal.is_admin or principal.in_any(settings.CREATE_DATASET_PRIVILEGED_GROUPS):
+        return Decision(True)
+    in_own_group = owner_group in principal.groups
+    if principal.in_any(settings.CREATE_DATASET_WITH_PID_GROUPS):
+        return Decision(in_own_group, "" if in_own_group else "Unauthorized to create this dataset")
+    if principal.in_any(settings.CREATE_DATASET_GROUPS):
+        if not in_own_group:
+            return Decision(False, "Unauthorized to create this dataset")
+        if with_pid:
+            return Decision(False, "Unauthorized to create a dataset with a pid")
+        return Decision(True)
+    return Decision(False, "Forbidden resource")
+
+
+# The actor of internal work (harvests, management commands, beat jobs): may do everything.
+SYSTEM = Principal(username="system", is_authenticated=True, is_superuser=True, is_system=True)

@@ -1,0 +1,31 @@
+from .attachments import Attachment
+from .base import Ownable, Queryable
+from .datablocks import Datablock, DataFile, OrigDatablock
+from .datasets import Dataset, DatasetQuerySet, DatasetTerm, DatasetType, TermKind
+from .entities import Instrument, Proposal, Sample, Technique
+from .history import HistoryEntry, HistoryOperation
+from .policies import Policy
+from .publishing import PublishedData, PublishedDataStatus
+
+__all__ = [
+    "Attachment",
+    "DataFile",
+    "Datablock",
+    "Dataset",
+    "DatasetQuerySet",
+    "DatasetTerm",
+    "DatasetType",
+    "HistoryEntry",
+    "HistoryOperation",
+    "Instrument",
+    "OrigDatablock",
+    "Ownable",
+    "Policy",
+    "Proposal",
+    "PublishedData",
+    "PublishedDataStatus",
+    "Queryable",
+    "Sample",
+    "Technique",
+    "TermKind",
+]

@@ -1,0 +1,117 @@
+"""The Dataset, SciCat's central collection, and its array index."""
+
+from django.db import models
+
+from .base import Ownable
+
+
+class DatasetQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DatasetQuerySet":
+        """The datasets `user` may read. Every read path starts here."""
+        from catalogue.access import Action, dataset_filter
+
+        return self.filter(dataset_filter(user, Action.READ))
+
+    def permitted(self, user, action) -> "DatasetQuerySet":
+        """The datasets on which `user` may perform `action` (see catalogue.access)."""
+        from catalogue.access import dataset_filter
+
+        return self.filter(dataset_filter(user, action))
+
+
+class DatasetType(models.TextChoices):
+    RAW = "raw"
+    DERIVED = "derived"
+
+
+class Dataset(Ownable):
+    """A SciCat v3/v4 dataset. Field names are the snake_case of SciCat's camelCase names."""
+
+    pid = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=64, db_index=True)
+    dataset_name = models.CharField(max_length=500, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    owner = models.CharField(max_length=255)
+    owner_email = models.CharField(max_length=255, blank=True, default="")
+    orcid_of_owner = models.CharField(max_length=255, blank=True, default="")
+    contact_email = models.CharField(max_length=255)
+    principal_investigators = models.JSONField(default=list, blank=True)
+    source_folder = models.TextField()
+    source_folder_host = models.CharField(max_length=255, blank=True, default="")
+    size = models.BigIntegerField(default=0)
+    packed_size = models.BigIntegerField(default=0)
+    number_of_files = models.BigIntegerField(default=0)
+    number_of_files_archived = models.BigIntegerField(default=0)
+    creation_time = models.DateTimeField(db_index=True)
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    creation_location = models.CharField(max_length=255, blank=True, default="")
+    validation_status = models.CharField(max_length=255, blank=True, default="")
+    classification = models.CharField(max_length=255, blank=True, default="")
+    license = models.CharField(max_length=255, blank=True, default="")
+    comment = models.TextField(blank=True, default="")
+    run_number = models.CharField(max_length=255, blank=True, default="")
+    data_format = models.CharField(max_length=255, blank=True, default="")
+    data_quality_metrics = models.FloatField(null=True, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    techniques = models.JSONField(default=list, blank=True)
+    relationships = models.JSONField(default=list, blank=True)
+    shared_with = models.JSONField(default=list, blank=True)
+    proposal_ids = models.JSONField(default=list, blank=True)
+    sample_ids = models.JSONField(default=list, blank=True)
+    instrument_ids = models.JSONField(default=list, blank=True)
+    input_datasets = models.JSONField(default=list, blank=True)
+    used_software = models.JSONField(default=list, blank=True)
+    job_parameters = models.JSONField(null=True, blank=True)
+    job_log_data = models.TextField(blank=True, default="")
+    datasetlifecycle = models.JSONField(default=dict, blank=True)
+    scientific_metadata = models.JSONField(default=dict, blank=True)
+    scientific_metadata_schema = models.CharField(max_length=500, blank=True, default="")
+    scientific_metadata_valid = models.BooleanField(null=True, blank=True)
+    # Quantities whose unit could not be converted to SI: [{path, unit, reason}].
+    unit_issues = models.JSONField(default=list, blank=True)
+    # The API version the dataset was written with ("3" or "4"), as SciCat records it.
+    version = models.CharField(max_length=8, blank=True, default="3")
+    # When the embargo ends and the dataset becomes public on its own (None: never by itself).
+    embargo_end = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = DatasetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-creation_time", "id"]
+        indexes = [models.Index(fields=["owner_group", "is_published"])]
+
+    def __str__(self) -> str:
+        return self.pid
+
+
+class TermKind(models.TextChoices):
+    ACCESS_GROUP = "access_group"
+    SHARED_WITH = "shared_with"
+    PROPOSAL = "proposal"
+    SAMPLE = "sample"
+    INSTRUMENT = "instrument"
+    KEYWORD = "keyword"
+    TECHNIQUE = "technique"
+
+
+class DatasetTerm(models.Model):
+    """One element of one of a dataset's array fields, kept by the services.
+
+    The arrays stay in the Dataset row (the API returns them as written); this table makes
+    "array contains x" an indexed join that works the same on SQLite and PostgreSQL. The access
+    rules use it for access groups and sharedWith.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="terms")
+    kind = models.CharField(max_length=32, choices=TermKind.choices)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "kind", "value"], name="unique_dataset_term")
+        ]
+        indexes = [models.Index(fields=["kind", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.value}"

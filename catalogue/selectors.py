@@ -1,0 +1,119 @@
+"""Reads of the catalogue. Every dataset read asks the access rules first.
+
+File lists are read by keyset pagination on the file id (`id > cursor ORDER BY id LIMIT n`): each
+page costs the same however deep it is, pages never skip or repeat a file while others add
+blocks, and no read ever holds a dataset's whole file list in memory.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from catalogue.access import Action, can
+from catalogue.errors import InvalidInput, NotFound, PermissionDenied
+from catalogue.models import DataFile, Dataset, HistoryEntry, OrigDatablock
+
+MAX_PAGE = 10_000
+
+
+def dataset_get(*, user, pid: str) -> Dataset:
+    """The dataset with `pid`; as SciCat: 404 when it does not exist, then 403 when not readable."""
+    dataset = Dataset.objects.filter(pid=pid).order_by().first()
+    if dataset is None:
+        raise NotFound(f"dataset: {pid} not found")
+    _require_read(user, dataset)
+    return dataset
+
+
+def _require_read(user, dataset: Dataset) -> None:
+    if not can(user, Action.READ, dataset):
+        raise PermissionDenied("Unauthorized access")
+
+
+def _positive(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _block_id(dataset: Dataset, origdatablock) -> uuid.UUID:
+    """The id of `origdatablock` (an instance or an id), which must belong to `dataset`."""
+    raw = getattr(origdatablock, "pk", origdatablock)
+    try:
+        block_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise NotFound(f"origdatablock: {raw} not found") from exc
+    if not OrigDatablock.objects.filter(pk=block_id, dataset_id=dataset.pk).exists():
+        raise NotFound(f"origdatablock: {raw} not found")
+    return block_id
+
+
+def _files(dataset: Dataset, block_id: uuid.UUID | None) -> QuerySet[DataFile]:
+    # The original files only: archive packages (datablocks) list their own, separately.
+    files = DataFile.objects.filter(dataset_id=dataset.pk)
+    if block_id is None:
+        return files.filter(origdatablock__isnull=False)
+    return files.filter(origdatablock_id=block_id)
+
+
+def _page(files: QuerySet[DataFile], after_id, limit: int) -> tuple[list[DataFile], int | None]:
+    if after_id is not None:
+        files = files.filter(id__gt=after_id)
+    # One row more than asked tells whether another page follows, without a COUNT.
+    page = list(files.order_by("id")[: limit + 1])
+    if len(page) > limit:
+        del page[limit:]
+        return page, page[-1].id
+    return page, None
+
+
+def datafiles_page(
+    *,
+    user,
+    dataset: Dataset,
+    after_id: int | None = None,
+    limit: int = 1000,
+    origdatablock=None,
+) -> tuple[list[DataFile], int | None]:
+    """One page of a dataset's files (or of one origdatablock's) in id order.
+
+    Returns the files after `after_id` and the cursor of the next page (None on the last one).
+    `limit` is capped at MAX_PAGE.
+    """
+    _require_read(user, dataset)
+    limit = min(_positive(limit, "limit"), MAX_PAGE)
+    if after_id is not None and (isinstance(after_id, bool) or not isinstance(after_id, int)):
+        raise InvalidInput(f"after_id must be an integer, got {after_id!r}")
+    block_id = None if origdatablock is None else _block_id(dataset, origdatablock)
+    return _page(_files(dataset, block_id), after_id, limit)
+
+
+def datafiles_iter(*, user, dataset: Dataset, chunk: int = 5000) -> Iterator[DataFile]:
+    """All of a dataset's original files in id order, read `chunk` rows at a time.
+
+    Access is checked here, at the call, not at the first next(): a zip download must be refused
+    before its response starts.
+    """
+    _require_read(user, dataset)
+    chunk = min(_positive(chunk, "chunk"), MAX_PAGE)
+    return _iter_files(_files(dataset, None), chunk)
+
+
+def _iter_files(files: QuerySet[DataFile], chunk: int) -> Iterator[DataFile]:
+    after_id = None
+    while True:
+        page, after_id = _page(files, after_id, chunk)
+        yield from page
+        if after_id is None:
+            return
+
+
+def dataset_history(*, user, dataset: Dataset) -> QuerySet[HistoryEntry]:
+    """The dataset's history entries, newest first."""
+    _require_read(user, dataset)
+    return HistoryEntry.objects.filter(subsystem="Dataset", document_id=dataset.pid).order_by(
+        "-timestamp", "-id"
+    )

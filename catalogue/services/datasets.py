@@ -1,0 +1,302 @@
+"""Writes of datasets: create (one or in bulk), update, delete, with history and side effects.
+
+Callers pass model field names (snake_case); the SciCat API translates its camelCase first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from catalogue.access import Action, can, can_create_dataset, principal_for
+from catalogue.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from catalogue.models import Dataset, DatasetTerm, HistoryEntry, Proposal, TermKind
+from catalogue.units import annotate_quantities
+
+from .common import actor_name, check_pid_format, clean_value, in_batches, new_pid, snapshot
+from .history import history_record
+from .policies import embargo_end_for, policies_ensure, proposal_embargo_periods
+
+DATASET_FIELDS = frozenset(
+    f.name
+    for f in Dataset._meta.concrete_fields
+    if f.name not in {"id", "created_at", "updated_at"}
+)
+# Set by the server only; a client value is ignored.
+SYSTEM_FIELDS = frozenset(
+    {"created_by", "updated_by", "unit_issues", "scientific_metadata_valid", "version"}
+)
+REQUIRED_FIELDS = (
+    "owner_group",
+    "owner",
+    "contact_email",
+    "source_folder",
+    "creation_time",
+    "type",
+)
+LIFECYCLE_ONLY = frozenset({"datasetlifecycle"})
+TERM_SOURCES = {
+    TermKind.ACCESS_GROUP: "access_groups",
+    TermKind.SHARED_WITH: "shared_with",
+    TermKind.PROPOSAL: "proposal_ids",
+    TermKind.SAMPLE: "sample_ids",
+    TermKind.INSTRUMENT: "instrument_ids",
+    TermKind.KEYWORD: "keywords",
+}
+STRING_LISTS = frozenset(
+    {*TERM_SOURCES.values(), "principal_investigators", "input_datasets", "used_software"}
+)
+OBJECT_LISTS = frozenset({"techniques", "relationships"})
+# Copied onto blocks and attachments, as SciCat does; kept in step on every change.
+OWNERSHIP_FIELDS = frozenset({"owner_group", "access_groups", "instrument_group", "is_published"})
+
+
+def _clean(data: dict, *, partial: bool) -> dict:
+    """Checks field names and values; returns the fields to store."""
+    if not isinstance(data, dict):
+        raise InvalidInput("a dataset must be an object")
+    unknown = set(data) - DATASET_FIELDS
+    if unknown:
+        raise InvalidInput(f"unknown dataset fields: {', '.join(sorted(unknown))}")
+    values = {name: value for name, value in data.items() if name not in SYSTEM_FIELDS}
+    if not partial:
+        missing = [name for name in REQUIRED_FIELDS if values.get(name) in (None, "", [])]
+        if missing:
+            raise InvalidInput(f"missing required dataset fields: {', '.join(missing)}")
+    for name, value in values.items():
+        values[name] = clean_value(Dataset._meta.get_field(name), value)
+    for name in STRING_LISTS & set(values):
+        if not all(isinstance(item, str) for item in values[name]):
+            raise InvalidInput(f"{name} must be a list of strings")
+    for name in {"access_groups", "shared_with"} & set(values):
+        # Stored as the access rules compare them: trimmed, and without blanks.
+        values[name] = [item.strip() for item in values[name] if item.strip()]
+    for name in OBJECT_LISTS & set(values):
+        if not all(isinstance(item, dict) for item in values[name]):
+            raise InvalidInput(f"{name} must be a list of objects")
+    if "type" in values and values["type"] not in settings.DATASET_TYPES:
+        allowed = ", ".join(settings.DATASET_TYPES)
+        raise InvalidInput(f"type must be one of {allowed}, got {values['type']!r}")
+    if "source_folder" in values:
+        folder = str(values["source_folder"] or "").strip()
+        if not folder:
+            raise InvalidInput("sourceFolder must not be empty")
+        values["source_folder"] = folder.rstrip("/") or "/"
+    if "scientific_metadata" in values:
+        values["scientific_metadata"], issues = annotate_quantities(values["scientific_metadata"])
+        values["unit_issues"] = [asdict(issue) for issue in issues]
+    return values
+
+
+def _clean_draft(draft: dict, index: int) -> dict:
+    try:
+        return _clean(draft, partial=False)
+    except InvalidInput as exc:
+        raise InvalidInput(f"draft {index}: {exc.message}") from exc
+
+
+def _defaults(values: dict) -> dict:
+    if not values.get("dataset_name"):
+        parts = [part for part in values["source_folder"].split("/") if part]
+        values["dataset_name"] = "/".join(parts[-2:]) or values["source_folder"]
+    lifecycle = {
+        "archivable": True,
+        "retrievable": False,
+        "publishable": False,
+        "isOnCentralDisk": True,
+        "archiveStatusMessage": "datasetCreated",
+        "retrieveStatusMessage": "",
+        "archiveReturnMessage": {},
+        "retrieveReturnMessage": {},
+        "retrieveIntegrityCheck": False,
+    }
+    values["datasetlifecycle"] = {**lifecycle, **(values.get("datasetlifecycle") or {})}
+    values.setdefault("license", settings.DEFAULT_LICENSE)
+    return values
+
+
+def _terms_for(dataset: Dataset) -> list[DatasetTerm]:
+    terms = set()
+    for kind, field in TERM_SOURCES.items():
+        for value in getattr(dataset, field) or []:
+            text = str(value).strip()
+            if kind is TermKind.SHARED_WITH:
+                text = text.lower()
+            if text:
+                terms.add((kind.value, text[:255]))
+    for technique in dataset.techniques or []:
+        if isinstance(technique, dict) and technique.get("pid"):
+            terms.add((TermKind.TECHNIQUE.value, str(technique["pid"])[:255]))
+    return [DatasetTerm(dataset=dataset, kind=kind, value=value) for kind, value in sorted(terms)]
+
+
+def _terms_sync(dataset: Dataset) -> None:
+    DatasetTerm.objects.filter(dataset=dataset).delete()
+    DatasetTerm.objects.bulk_create(_terms_for(dataset))
+
+
+def _count_proposal_datasets(proposal_ids, delta: int) -> None:
+    # Never below 0: a proposal registered after its datasets was never counted up, and the
+    # column is unsigned (PostgreSQL would refuse the delete).
+    if proposal_ids:
+        Proposal.objects.filter(proposal_id__in=list(proposal_ids)).update(
+            number_of_datasets=Greatest(F("number_of_datasets") + delta, 0)
+        )
+
+
+def _authorize_create(user, values: dict, with_pid: bool) -> None:
+    decision = can_create_dataset(
+        user, owner_group=values.get("owner_group", ""), with_pid=with_pid
+    )
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+@transaction.atomic
+def dataset_create(*, user, data: dict, api_version: str = "3") -> Dataset:
+    """Creates one dataset. A client pid needs the right group; a duplicate pid is a Conflict."""
+    values = _clean(data, partial=False)
+    pid = values.pop("pid", None)
+    _authorize_create(user, values, with_pid=bool(pid))
+    if pid:
+        check_pid_format(pid)
+        if Dataset.objects.filter(pid=pid).exists():
+            raise Conflict(f"A dataset with pid {pid} already exists!")
+    values = _defaults(values)
+    policy = policies_ensure(owner_groups=[values["owner_group"]])[values["owner_group"]]
+    if "embargo_end" not in values:
+        values["embargo_end"] = embargo_end_for(values, policy)
+    actor = actor_name(user)
+    dataset = Dataset(
+        pid=pid or new_pid(), created_by=actor, updated_by=actor, version=api_version, **values
+    )
+    try:
+        with transaction.atomic():
+            dataset.save(force_insert=True)
+    except IntegrityError as exc:
+        raise Conflict(f"A dataset with pid {dataset.pid} already exists!") from exc
+    _terms_sync(dataset)
+    _count_proposal_datasets(dataset.proposal_ids, +1)
+    history_record(user=user, instance=dataset, operation="create", after=snapshot(dataset))
+    return dataset
+
+
+def _blocks_follow_ownership(dataset: Dataset) -> None:
+    copy = {name: getattr(dataset, name) for name in OWNERSHIP_FIELDS}
+    for related in (dataset.origdatablocks, dataset.datablocks, dataset.attachments):
+        related.update(**copy)
+
+
+@transaction.atomic
+def dataset_update(*, user, dataset: Dataset, changes: dict) -> Dataset:
+    """Replaces the given top-level fields (SciCat PATCH semantics), recording the history."""
+    changes = {name: value for name, value in changes.items() if name not in {"pid", "version"}}
+    values = _clean(changes, partial=True)
+    action = Action.UPDATE_LIFECYCLE if set(values) <= LIFECYCLE_ONLY else Action.UPDATE
+    # Decide on the locked, current row: the caller's copy may predate an ownerGroup change.
+    pid, dataset = dataset.pid, Dataset.objects.select_for_update().filter(pk=dataset.pk).first()
+    if dataset is None:
+        raise NotFound(f"dataset: {pid} not found")
+    if not can(user, action, dataset):
+        raise PermissionDenied("Unauthorized to update this dataset")
+    before = snapshot(dataset, list(values))
+    old_proposals = set(dataset.proposal_ids or [])
+    for name, value in values.items():
+        setattr(dataset, name, value)
+    dataset.updated_by = actor_name(user)
+    dataset.save()
+    after = snapshot(dataset, list(values))
+    changed = [name for name in values if before.get(name) != after.get(name)]
+    if any(field in changed for field in TERM_SOURCES.values()) or "techniques" in changed:
+        _terms_sync(dataset)
+    if OWNERSHIP_FIELDS & set(changed):
+        _blocks_follow_ownership(dataset)
+    new_proposals = set(dataset.proposal_ids or [])
+    _count_proposal_datasets(new_proposals - old_proposals, +1)
+    _count_proposal_datasets(old_proposals - new_proposals, -1)
+    if changed:
+        history_record(
+            user=user,
+            instance=dataset,
+            operation="update",
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
+    return dataset
+
+
+@transaction.atomic
+def dataset_delete(*, user, dataset: Dataset) -> dict:
+    """Deletes a dataset and everything under it; returns its last state (SciCat answers it)."""
+    if not can(user, Action.DELETE, dataset):
+        raise PermissionDenied("Forbidden resource")
+    pid, dataset = dataset.pid, Dataset.objects.select_for_update().filter(pk=dataset.pk).first()
+    if dataset is None:
+        raise NotFound(f"dataset: {pid} not found")
+    last_state = snapshot(dataset)
+    _count_proposal_datasets(dataset.proposal_ids, -1)
+    history_record(user=user, instance=dataset, operation="delete", before=last_state)
+    dataset.delete()
+    return last_state
+
+
+def dataset_bulk_create(*, user, drafts: Iterable[dict], batch_size: int = 2000) -> int:
+    """Creates many datasets fast (harvests, benchmarks): one transaction and INSERT per batch.
+
+    Same checks and side effects as dataset_create, with server-made pids only.
+    """
+    principal = principal_for(user)
+    actor = principal.username
+    created = 0
+    for batch in in_batches(drafts, batch_size):
+        rows = [
+            _defaults(_clean_draft(draft, created + index)) for index, draft in enumerate(batch)
+        ]
+        for values in rows:
+            if values.pop("pid", None):
+                raise InvalidInput("dataset_bulk_create makes its own pids")
+        for group in {values["owner_group"] for values in rows}:
+            _authorize_create(principal, {"owner_group": group}, with_pid=False)
+        with transaction.atomic():
+            policies = policies_ensure(owner_groups={values["owner_group"] for values in rows})
+            periods = proposal_embargo_periods(
+                values["proposal_ids"][0] for values in rows if values.get("proposal_ids")
+            )
+            datasets = []
+            for values in rows:
+                if "embargo_end" not in values:
+                    values["embargo_end"] = embargo_end_for(
+                        values, policies[values["owner_group"]], periods
+                    )
+                datasets.append(
+                    Dataset(pid=new_pid(), created_by=actor, updated_by=actor, **values)
+                )
+            Dataset.objects.bulk_create(datasets)
+            if not all(dataset.pk for dataset in datasets):  # SQLite < 3.35 returns no ids
+                by_pid = dict(
+                    Dataset.objects.filter(pid__in=[d.pid for d in datasets]).values_list(
+                        "pid", "pk"
+                    )
+                )
+                for dataset in datasets:
+                    dataset.pk = by_pid[dataset.pid]
+            DatasetTerm.objects.bulk_create(
+                [term for dataset in datasets for term in _terms_for(dataset)]
+            )
+            HistoryEntry.objects.bulk_create(
+                HistoryEntry(
+                    subsystem="Dataset", document_id=dataset.pid, operation="create", user=actor
+                )
+                for dataset in datasets
+            )
+            per_proposal = Counter(p for d in datasets for p in set(d.proposal_ids or []))
+            for proposal_id, count in per_proposal.items():
+                _count_proposal_datasets([proposal_id], count)
+        created += len(datasets)
+    return created
