@@ -1,0 +1,9 @@
+"""The Django admin for every catalogue model, one module per group of models.
+
+Dataset writes go through catalogue.services and the access rules (datasets.py); the big tables
+(datasets, files, terms, history) never count all their rows (base.py).
+"""
+
+from . import datablocks, datasets, entities, history
+
+__all__ = ["datablocks", "datasets", "entities", "history"]
