@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the development site and one Celery worker in the foreground (`make run` calls this).
+# Ctrl-C (or SIGTERM) stops both; if either one exits, the other is stopped too.
+# Environment: HOST (default 127.0.0.1), PORT (default 8000), plus everything portal/settings.py reads.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+set -m # job control: each child gets its own process group, so stopping it reaches its children
+pids=()
+
+stop() {
+    trap - INT TERM EXIT
+    local pid
+    # The main processes first: the worker finishes its task and stops its pool (warm shutdown),
+    # runserver's reloader stops the server it runs.
+    for pid in "${pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    # Wait for each whole process group to go; whatever is left after 20 s is killed.
+    for _ in $(seq 1 40); do
+        local alive=0
+        for pid in "${pids[@]}"; do
+            kill -0 -- "-$pid" 2>/dev/null && alive=1
+        done
+        [ "$alive" = 0 ] && return 0
+        sleep 0.5
+    done
+    for pid in "${pids[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    done
+}
+trap 'echo; echo "Stopping web server and worker..."; stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
+
+echo "Starting the Celery worker and the web server on http://$HOST:$PORT/ (Ctrl-C stops both)"
+"$VENV/bin/celery" -A portal worker --loglevel info --concurrency 2 &
+pids+=("$!")
+"$VENV/bin/python" manage.py runserver "$HOST:$PORT" &
+pids+=("$!")
+
+# Returns as soon as one of them exits; the EXIT trap then stops the other.
+status=0
+wait -n || status=$?
+echo "A process exited (status $status); stopping the other one."
+exit "$status"
