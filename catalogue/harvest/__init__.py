@@ -1,0 +1,1 @@
+"""Metadata harvesting: pure extractors (NeXus, FITS, openPMD) turning files into DatasetDrafts."""
