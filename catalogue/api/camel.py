@@ -1,0 +1,38 @@
+"""SciCat spells fields in camelCase; the models use the snake_case of the same names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from .where import camel_to_snake
+
+# Names whose SciCat spelling is not the plain camelCase of the model field.
+SPECIAL_CAMEL = {
+    "pi_email": "pi_email",
+    "pi_firstname": "pi_firstname",
+    "pi_lastname": "pi_lastname",
+    "measurement_period_list": "MeasurementPeriodList",
+    "datasetlifecycle": "datasetlifecycle",
+}
+SPECIAL_SNAKE = {camel: snake for snake, camel in SPECIAL_CAMEL.items()}
+
+
+def snake_to_camel(name: str) -> str:
+    if name in SPECIAL_CAMEL:
+        return SPECIAL_CAMEL[name]
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def to_snake(name: str) -> str:
+    return SPECIAL_SNAKE.get(name) or camel_to_snake(name)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 in UTC with milliseconds and a Z, as SciCat (JavaScript) writes dates."""
+    if value is None:
+        return None
+    utc = value.astimezone(UTC) if timezone.is_aware(value) else value
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
