@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "catalogue",
     "search",
     "portal",
@@ -144,9 +145,24 @@ LOGGING = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "catalogue.api.auth.TokenAuthentication",
+        "catalogue.api.auth.QuietSessionAuthentication",
+    ],
+    # Access is decided per record by catalogue.access, not by DRF permission classes.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "EXCEPTION_HANDLER": "catalogue.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Lifetime of tokens from POST /api/v3/auth/login (SciCat's JWT_EXPIRES_IN), and the longest an
+# admin may issue for an ingestor (POST /api/v3/users/{id}/jwt).
+API_TOKEN_TTL_SECONDS = env_int("JWT_EXPIRES_IN", 3600)
+API_TOKEN_MAX_TTL_SECONDS = env_int("API_TOKEN_MAX_TTL_SECONDS", 5 * 365 * 24 * 3600)
+# Largest JSON body the API accepts (SciCat's MAX_FILE_UPLOAD_SIZE, 16 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 16 * 1024 * 1024)
 
 # --- Celery: Redis when CELERY_BROKER_URL is set, else a filesystem broker needing no server ----
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")

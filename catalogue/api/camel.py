@@ -36,3 +36,22 @@ def iso(value: datetime | None) -> str | None:
         return None
     utc = value.astimezone(UTC) if timezone.is_aware(value) else value
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def model_to_camel(instance, *, exclude=(), only=None) -> dict:
+    """A record as SciCat JSON: camelCase keys, ISO dates; foreign keys as their ids."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude or (only is not None and field.name not in only):
+            continue
+        value = getattr(instance, field.attname)
+        if isinstance(value, datetime):
+            value = iso(value)
+        elif hasattr(value, "hex") and not isinstance(value, str | bytes):  # UUID
+            value = str(value)
+        data[snake_to_camel(field.name)] = value
+    return data
+
+
+def camel_body_to_snake(body: dict) -> dict:
+    return {to_snake(key): value for key, value in body.items()}

@@ -6,8 +6,10 @@ from .entities import Instrument, Proposal, Sample, Technique
 from .history import HistoryEntry, HistoryOperation
 from .policies import Policy
 from .publishing import PublishedData, PublishedDataStatus
+from .tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "DataFile",
     "Datablock",

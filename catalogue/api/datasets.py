@@ -1,0 +1,3 @@
+"""SciCat v3 API: datasets (being written)."""
+
+routes = []

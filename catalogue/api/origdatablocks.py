@@ -1,0 +1,3 @@
+"""SciCat v3 API: origdatablocks (being written)."""
+
+routes = []

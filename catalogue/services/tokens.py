@@ -1,0 +1,69 @@
+"""API tokens: issued at login (short-lived) or by an admin for ingestors (long-lived)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from catalogue.errors import InvalidInput
+from catalogue.models import ApiToken
+
+TOKEN_PREFIX = "fc_"
+# Writing last_used_at on every request would turn reads into writes; once a minute is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_issue(*, user, ttl_seconds: int | None = None, name: str = "") -> tuple[str, ApiToken]:
+    """A new token for `user`; returns the raw token (shown once) and its record."""
+    ttl = settings.API_TOKEN_TTL_SECONDS if ttl_seconds is None else ttl_seconds
+    if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0:
+        raise InvalidInput("the token lifetime must be a positive number of seconds")
+    if ttl > settings.API_TOKEN_MAX_TTL_SECONDS:
+        raise InvalidInput(
+            f"the token lifetime may be at most {settings.API_TOKEN_MAX_TTL_SECONDS} seconds"
+        )
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=_hash(raw),
+        prefix=raw[:10],
+        name=name,
+        expires_at=timezone.now() + timedelta(seconds=ttl),
+    )
+    return raw, token
+
+
+def token_user(raw: str):
+    """The active user of an unexpired token, or None (SciCat: a bad token means anonymous)."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash(raw), expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.user._fedcat_token = token
+    return token.user
+
+
+def token_revoke(*, raw: str) -> bool:
+    deleted, _ = ApiToken.objects.filter(key_hash=_hash(raw)).delete()
+    return bool(deleted)
+
+
+def tokens_purge_expired() -> int:
+    deleted, _ = ApiToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
