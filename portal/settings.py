@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "catalogue",
     "search",
     "portal",
@@ -157,10 +158,30 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# API docs: OpenAPI 3 at /api/schema/, Swagger UI at /explorer/ (SciCat's path), served offline.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "fedcat SciCat API",
+    "DESCRIPTION": "SciCat v3 compatible API of fedcat. See docs/scicat-api.md.",
+    "VERSION": "3",
+    "DEFAULT_GENERATOR_CLASS": "catalogue.api.schema.SciCatSchemaGenerator",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}
 # Lifetime of tokens from POST /api/v3/auth/login (SciCat's JWT_EXPIRES_IN), and the longest an
 # admin may issue for an ingestor (POST /api/v3/users/{id}/jwt).
 API_TOKEN_TTL_SECONDS = env_int("JWT_EXPIRES_IN", 3600)
 API_TOKEN_MAX_TTL_SECONDS = env_int("API_TOKEN_MAX_TTL_SECONDS", 5 * 365 * 24 * 3600)
+# Failed API logins allowed per address and user name, and per address, within the window.
+API_LOGIN_MAX_FAILURES = env_int("API_LOGIN_MAX_FAILURES", 10)
+API_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("API_LOGIN_MAX_FAILURES_PER_ADDRESS", 100)
+API_LOGIN_FAILURE_WINDOW_SECONDS = env_int("API_LOGIN_FAILURE_WINDOW_SECONDS", 300)
+# The facility this catalogue serves (shown to clients), and optional JSON files the SciCat
+# frontend boots from (GET /api/v3/admin/config and /admin/theme).
+FACILITY = os.environ.get("FACILITY", "")
+FRONTEND_CONFIG_FILE = os.environ.get("FRONTEND_CONFIG_FILE", "")
+FRONTEND_THEME_FILE = os.environ.get("FRONTEND_THEME_FILE", "")
 # Largest JSON body the API accepts (SciCat's MAX_FILE_UPLOAD_SIZE, 16 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 16 * 1024 * 1024)
 
@@ -187,6 +208,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Search: the backend (a dotted path) and where the embedded tantivy index lives ------------
+SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "search.backends.tantivy_backend.TantivyBackend")
+SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR") or DATA_DIR / "search-index")
+# Safety net: outbox rows left behind while the broker was down are applied within a minute.
+CELERY_BEAT_SCHEDULE = {
+    "search-apply-outbox": {"task": "search.tasks.apply_outbox", "schedule": 60.0},
+}
+
 # --- Catalogue: identifiers, SciCat group settings, policies ------------------------------------
 # Dataset pids are "<PID_PREFIX>/<uuid4>"; SciCat sites use their handle prefix here.
 PID_PREFIX = os.environ.get("PID_PREFIX", "fedcat").rstrip("/")
@@ -212,5 +241,9 @@ ACCESS_GROUPS_STATIC_VALUES = env_list("ACCESS_GROUPS_STATIC_VALUES", "")
 # the licence the data carry once public.
 EMBARGO_PERIOD_YEARS = env_float("EMBARGO_PERIOD_YEARS", 3.0)
 DEFAULT_LICENSE = os.environ.get("DEFAULT_LICENSE", "CC-BY-4.0")
+# Default harvest mapping (JSON or TOML): paths to owner/access groups and download URLs.
+HARVEST_MAPPING_FILE = os.environ.get("HARVEST_MAPPING_FILE", "")
+# DOIs of published data are "<DOI_PREFIX><suffix>" (SciCat's DOI_PREFIX, e.g. "10.17199/").
+DOI_PREFIX = os.environ.get("DOI_PREFIX", "10.xxxx/")
 # Naive timestamps sent by clients (pyscicat sends them) are read in this zone.
 SERVER_TIME_ZONE = os.environ.get("SERVER_TIME_ZONE", "UTC")

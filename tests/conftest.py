@@ -1,5 +1,8 @@
 """Shared fixtures: named personas. Factories live in tests/factories.py."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.factories import make_user
@@ -10,6 +13,8 @@ def pytest_configure(config):
 
     # Real password hashing costs ~0.2 s per user; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests never write into the site's own search index.
+    settings.SEARCH_INDEX_DIR = Path(tempfile.mkdtemp(prefix="fedcat-test-index-"))
 
 
 @pytest.fixture

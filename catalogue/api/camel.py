@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from django.utils import timezone
@@ -47,7 +48,7 @@ def model_to_camel(instance, *, exclude=(), only=None) -> dict:
         value = getattr(instance, field.attname)
         if isinstance(value, datetime):
             value = iso(value)
-        elif hasattr(value, "hex") and not isinstance(value, str | bytes):  # UUID
+        elif isinstance(value, uuid.UUID):
             value = str(value)
         data[snake_to_camel(field.name)] = value
     return data

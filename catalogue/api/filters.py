@@ -66,7 +66,8 @@ def parse_filter(data) -> Filter:
         return Filter()
     if not isinstance(data, dict):
         raise FilterError("filter must be a JSON object")
-    where = data.get("where") or {}
+    where = data.get("where")
+    where = {} if where is None else where
     if not isinstance(where, dict):
         raise FilterError("filter.where must be an object")
     limits_data = data.get("limits")

@@ -3,15 +3,38 @@
 Django decodes %2F before routing, so a pid arrives with its slashes. Routes with a known
 suffix (…/origdatablocks) are listed before the bare `Datasets/<pid>` route, and the pid part is
 greedy, so `a/b/origdatablocks` routes to the blocks of pid `a/b`.
+
+Case-insensitivity is a compile flag, not an inline `(?i)`: Django's reverse() cannot read
+inline flags, and one unreadable pattern breaks reverse() for the whole site.
 """
 
 from __future__ import annotations
 
-from django.urls import re_path
+import re
+
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import URLPattern
+from django.urls.resolvers import LocaleRegexDescriptor, RegexPattern
 
 PID = r"(?P<pid>.+)"
 
 
-def api_path(pattern: str, view, name: str | None = None):
+class _IgnoreCaseRegex(LocaleRegexDescriptor):
+    def _compile(self, regex):
+        try:
+            return re.compile(regex, re.IGNORECASE)
+        except re.error as exc:
+            raise ImproperlyConfigured(
+                f'"{regex}" is not a valid regular expression: {exc}'
+            ) from exc
+
+
+class CaseInsensitivePattern(RegexPattern):
+    regex = _IgnoreCaseRegex()
+
+
+def api_path(pattern: str, view, name: str | None = None) -> URLPattern:
     """A case-insensitive route; `pattern` is a regex without anchors, e.g. 'datasets/count'."""
-    return re_path(rf"(?i)^{pattern}/?$", view, name=name)
+    return URLPattern(
+        CaseInsensitivePattern(rf"^{pattern}/?$", name=name, is_endpoint=True), view, name=name
+    )

@@ -65,9 +65,29 @@ def new_pid() -> str:
     return f"{settings.PID_PREFIX}/{uuid.uuid4()}"
 
 
+# Path segments after a pid in the SciCat API: a pid ending in one could never be addressed.
+RESERVED_PID_ENDINGS = frozenset(
+    {
+        "origdatablocks",
+        "datablocks",
+        "attachments",
+        "datasetlifecycle",
+        "thumbnail",
+        "logbook",
+        "appendtoarrayfield",
+        "count",
+        "isvalid",
+    }
+)
+
+
 def check_pid_format(pid: str) -> None:
     if not isinstance(pid, str) or not pid.strip():
         raise InvalidInput("pid must be a non-empty string")
+    if pid != pid.strip() or pid.endswith("/"):
+        raise InvalidInput("pid must not start or end with white space or end with '/'")
+    if pid.rsplit("/", 1)[-1].lower() in RESERVED_PID_ENDINGS and "/" in pid:
+        raise InvalidInput("pid must not end in the name of a sub-resource (e.g. /origdatablocks)")
     # SciCat tests the regex with RegExp.test (a search): sites anchor it when they mean it.
     if settings.DATASET_PID_REGEX and not re.search(settings.DATASET_PID_REGEX, pid):
         raise InvalidInput("PID is not following required standards")

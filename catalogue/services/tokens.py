@@ -60,10 +60,20 @@ def token_user(raw: str):
 
 
 def token_revoke(*, raw: str) -> bool:
+    """Revokes the token `raw` (logout); False if there was no such token."""
+    if not raw:
+        return False
     deleted, _ = ApiToken.objects.filter(key_hash=_hash(raw)).delete()
     return bool(deleted)
 
 
+def tokens_revoke(*, ids) -> int:
+    """Revokes the tokens with these ids (the admin's revoke action); returns how many."""
+    deleted, _ = ApiToken.objects.filter(pk__in=list(ids)).delete()
+    return deleted
+
+
 def tokens_purge_expired() -> int:
+    """Deletes expired tokens (they already authenticate nobody); returns how many."""
     deleted, _ = ApiToken.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted

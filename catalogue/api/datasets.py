@@ -1,3 +1,0 @@
-"""SciCat v3 API: datasets (being written)."""
-
-routes = []

@@ -1,0 +1,63 @@
+"""Reads behind the dataset endpoints. Lists and counts start from `visible_to(user)`.
+
+`filter.where` becomes a Q through `where_to_q` over the dataset field vocabulary, so unknown
+fields, operators and wrongly typed values are a 400, never a 500. Without an order, records
+come in insertion order (Mongo's natural order); every order ends with the primary key, so pages
+never repeat or skip a record.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from catalogue import selectors
+from catalogue.access import Action, can
+from catalogue.api.fields import dataset_field
+from catalogue.api.filters import Filter
+from catalogue.api.where import FilterError, where_to_q
+from catalogue.errors import NotFound
+from catalogue.models import Attachment, Dataset
+
+SORTABLE = frozenset({"scalar", "date", "number", "bool", "json"})
+
+
+def dataset_by_pid(pid: str) -> Dataset:
+    """The dataset with `pid` whoever asks (404 if none); for writes, whose service decides."""
+    dataset = selectors.dataset_by_pid(pid)
+    if dataset is None:
+        raise NotFound(f"dataset: {pid} not found")
+    return dataset
+
+
+def ordered(queryset: QuerySet, order) -> QuerySet:
+    """`order` = ((field name, descending), ...) in SciCat names."""
+    terms = []
+    for name, descending in order:
+        ref = dataset_field(name)
+        if ref.kind not in SORTABLE:
+            raise FilterError(f"cannot sort by the array field {name}")
+        terms.append(f"-{ref.lookup}" if descending else ref.lookup)
+    return queryset.order_by(*terms, "pk")
+
+
+def datasets_matching(user, flt: Filter) -> QuerySet:
+    """The datasets `user` may read that match `flt.where`, in `flt.limits.order`."""
+    matching = Dataset.objects.visible_to(user).filter(where_to_q(flt.where, dataset_field))
+    return ordered(matching, flt.limits.order)
+
+
+def datasets_page(user, flt: Filter) -> list[Dataset]:
+    limits = flt.limits
+    return list(datasets_matching(user, flt)[limits.skip : limits.skip + limits.limit])
+
+
+def datasets_count(user, flt: Filter) -> int:
+    return datasets_matching(user, flt).order_by().count()
+
+
+def dataset_thumbnail(user, dataset: Dataset) -> str:
+    """The first attachment's thumbnail ("" if none, or if attachments are not for `user`)."""
+    if not can(user, Action.DOWNLOAD, dataset):
+        return ""
+    first = Attachment.objects.filter(dataset=dataset).order_by("created_at", "id").first()
+    return first.thumbnail if first else ""

@@ -1,0 +1,79 @@
+"""SciCat v3 /Instruments: readable by everybody, written by admins, deleted by DELETE_GROUPS.
+
+pyscicat quirks (scicat-api.md §5): `instruments_create` sends `pid` and no `uniqueName` (both
+accepted by the service), and `instruments_get_one(name=...)` sends a bare JSON query string
+without `filter=` (filter_from_request reads it).
+"""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.response import Response
+
+from catalogue.models import Instrument
+from catalogue.services.entities import instrument_create, instrument_delete, instrument_update
+
+from ..routing import api_path
+from .common import (
+    EntityView,
+    Schema,
+    body_of,
+    count_where,
+    entity_filter,
+    filtered,
+    get_or_404,
+    project,
+    where_q,
+)
+from .common import render as _json
+
+SCHEMA = Schema(Instrument, aliases={"_id": "pid"}, text_fields=("pid", "unique_name", "name"))
+
+
+class InstrumentList(EntityView):
+    def get(self, request):
+        flt = entity_filter(request)
+        instruments = filtered(Instrument.objects.all(), flt, SCHEMA)
+        return Response([project(_json(i), flt.fields) for i in instruments])
+
+    def post(self, request):
+        instrument = instrument_create(user=request.user, data=body_of(request))
+        return Response(_json(instrument), status=status.HTTP_201_CREATED)
+
+
+class InstrumentCount(EntityView):
+    def get(self, request):
+        query = where_q(count_where(request), SCHEMA)
+        return Response({"count": Instrument.objects.filter(query).count()})
+
+
+class InstrumentFindOne(EntityView):
+    def get(self, request):
+        flt = entity_filter(request)
+        found = list(filtered(Instrument.objects.all(), flt, SCHEMA)[:1])
+        return Response(project(_json(found[0]), flt.fields) if found else None)
+
+
+class InstrumentDetail(EntityView):
+    def get(self, request, pid):
+        return Response(_json(get_or_404(Instrument, pid, "Instrument")))
+
+    def patch(self, request, pid):
+        instrument = get_or_404(Instrument, pid, "Instrument")
+        changes = body_of(request)
+        instrument = instrument_update(user=request.user, instrument=instrument, changes=changes)
+        return Response(_json(instrument))
+
+    def delete(self, request, pid):
+        instrument = get_or_404(Instrument, pid, "Instrument")
+        last_state = _json(instrument)
+        instrument_delete(user=request.user, instrument=instrument)
+        return Response(last_state)
+
+
+routes = [
+    api_path(r"instruments/count", InstrumentCount.as_view()),
+    api_path(r"instruments/findone", InstrumentFindOne.as_view()),
+    api_path(r"instruments/(?P<pid>.+?)", InstrumentDetail.as_view()),
+    api_path(r"instruments", InstrumentList.as_view()),
+]

@@ -1,0 +1,154 @@
+"""SciCat v3 /Proposals: create, validate, list, count, fullquery, fullfacet, one, its datasets.
+
+Reads start from access_entities.proposals_visible_to; writes go through the proposal services
+(admins and PROPOSAL_GROUPS create and update, DELETE_GROUPS delete).
+"""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.response import Response
+
+from catalogue.access_entities import proposals_visible_to
+from catalogue.errors import InvalidInput
+from catalogue.models import Proposal, TermKind
+from catalogue.services.entities import (
+    proposal_create,
+    proposal_delete,
+    proposal_update,
+    proposal_validate,
+)
+
+from ..filters import parse_json_param
+from ..routing import api_path
+from .common import (
+    EntityView,
+    Schema,
+    body_of,
+    count_where,
+    datasets_linked,
+    entity_filter,
+    fields_param,
+    filtered,
+    fullfacet,
+    fullquery_q,
+    get_or_404,
+    get_visible,
+    limits_param,
+    ordered,
+    project,
+    render,
+    where_q,
+    with_includes,
+)
+
+SCHEMA = Schema(
+    Proposal,
+    aliases={"_id": "proposal_id"},
+    list_fields=frozenset({"access_groups", "instrument_ids"}),
+    text_fields=(
+        "proposal_id",
+        "title",
+        "abstract",
+        "email",
+        "pi_email",
+        "pi_firstname",
+        "pi_lastname",
+        "firstname",
+        "lastname",
+    ),
+)
+
+
+def _json(proposal: Proposal, request=None, include=()) -> dict:
+    data = render(proposal)
+    if include:
+        with_includes(data, proposal, include, request.user, kind=TermKind.PROPOSAL)
+    return data
+
+
+class ProposalList(EntityView):
+    def get(self, request):
+        flt = entity_filter(request)
+        proposals = filtered(proposals_visible_to(request.user), flt, SCHEMA)
+        return Response([project(_json(p, request, flt.include), flt.fields) for p in proposals])
+
+    def post(self, request):
+        proposal = proposal_create(user=request.user, data=body_of(request))
+        return Response(_json(proposal), status=status.HTTP_201_CREATED)
+
+
+class ProposalIsValid(EntityView):
+    def post(self, request):
+        try:
+            proposal_validate(user=request.user, data=body_of(request))
+        except InvalidInput:
+            return Response({"valid": False})
+        return Response({"valid": True})
+
+
+class ProposalCount(EntityView):
+    def get(self, request):
+        query = where_q(count_where(request), SCHEMA) & fullquery_q(fields_param(request), SCHEMA)
+        return Response({"count": proposals_visible_to(request.user).filter(query).count()})
+
+
+class ProposalFullquery(EntityView):
+    def get(self, request):
+        proposals = proposals_visible_to(request.user).filter(
+            fullquery_q(fields_param(request), SCHEMA)
+        )
+        return Response([_json(p) for p in ordered(proposals, limits_param(request), SCHEMA)])
+
+
+class ProposalFullfacet(EntityView):
+    def get(self, request):
+        proposals = proposals_visible_to(request.user).filter(
+            fullquery_q(fields_param(request), SCHEMA)
+        )
+        facets = parse_json_param(request.query_params.get("facets"), "facets") or []
+        return Response(fullfacet(proposals, facets, SCHEMA))
+
+
+class ProposalDetail(EntityView):
+    def get(self, request, pid):
+        return Response(
+            _json(get_visible(Proposal, proposals_visible_to, pid, request.user, "Proposal"))
+        )
+
+    def patch(self, request, pid):
+        proposal = get_or_404(Proposal, pid, "Proposal")
+        proposal = proposal_update(user=request.user, proposal=proposal, changes=body_of(request))
+        return Response(_json(proposal))
+
+    def delete(self, request, pid):
+        proposal = get_or_404(Proposal, pid, "Proposal")
+        last_state = _json(proposal)
+        proposal_delete(user=request.user, proposal=proposal)
+        return Response(last_state)
+
+
+class ProposalAuthorization(EntityView):
+    """{canAccess}: whether the user may read the proposal (false when it does not exist)."""
+
+    def get(self, request, pid):
+        return Response({"canAccess": proposals_visible_to(request.user).filter(pk=pid).exists()})
+
+
+class ProposalDatasets(EntityView):
+    def get(self, request, pid):
+        limits = entity_filter(request).limits
+        return Response(datasets_linked(request.user, TermKind.PROPOSAL, pid, limits))
+
+
+PID = r"(?P<pid>.+?)"
+routes = [
+    api_path(r"proposals/isvalid", ProposalIsValid.as_view()),
+    api_path(r"proposals/count", ProposalCount.as_view()),
+    api_path(r"proposals/fullquery", ProposalFullquery.as_view()),
+    api_path(r"proposals/fullfacet", ProposalFullfacet.as_view()),
+    api_path(rf"proposals/{PID}/authorization", ProposalAuthorization.as_view()),
+    api_path(rf"proposals/{PID}/datasets", ProposalDatasets.as_view()),
+    api_path(rf"proposals/{PID}", ProposalDetail.as_view()),
+    api_path(r"proposals", ProposalList.as_view()),
+]
