@@ -5,5 +5,7 @@ Dataset writes go through catalogue.services and the access rules (datasets.py);
 """
 
 from . import datablocks, datasets, entities, history
+from .harvest import HarvestRunAdmin  # noqa: F401  (registers the harvest admins)
+from .tokens import ApiTokenAdmin  # noqa: F401  (registers the ApiToken admin)
 
 __all__ = ["datablocks", "datasets", "entities", "history"]

@@ -3,6 +3,7 @@ from .base import Ownable, Queryable
 from .datablocks import Datablock, DataFile, OrigDatablock
 from .datasets import Dataset, DatasetQuerySet, DatasetTerm, DatasetType, TermKind
 from .entities import Instrument, Proposal, Sample, Technique
+from .harvest import HarvestRecord, HarvestRun, HarvestRunStatus, HarvestSourceKind, HarvestState
 from .history import HistoryEntry, HistoryOperation
 from .policies import Policy
 from .publishing import PublishedData, PublishedDataStatus
@@ -17,6 +18,11 @@ __all__ = [
     "DatasetQuerySet",
     "DatasetTerm",
     "DatasetType",
+    "HarvestRecord",
+    "HarvestRun",
+    "HarvestRunStatus",
+    "HarvestSourceKind",
+    "HarvestState",
     "HistoryEntry",
     "HistoryOperation",
     "Instrument",

@@ -15,11 +15,14 @@ from django.urls import reverse
 
 from catalogue.admin.base import LargeTablePaginator
 from catalogue.models import (
+    ApiToken,
     Attachment,
     Datablock,
     DataFile,
     Dataset,
     DatasetTerm,
+    HarvestRecord,
+    HarvestRun,
     HistoryEntry,
     Instrument,
     OrigDatablock,
@@ -29,13 +32,14 @@ from catalogue.models import (
     Sample,
     Technique,
 )
+from catalogue.services.tokens import token_issue
 from tests.factories import make_dataset, make_user
 
 THUMBNAIL = (
     "data:image/png;base64,"
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYAAAAAMAASsJTYQAAAAASUVORK5CYII="
 )
-READ_ONLY_MODELS = {DatasetTerm, DataFile, HistoryEntry}
+READ_ONLY_MODELS = {ApiToken, DatasetTerm, DataFile, HarvestRecord, HarvestRun, HistoryEntry}
 
 
 @pytest.fixture(autouse=True)
@@ -118,6 +122,7 @@ def make_block(dataset, files: int = 1, prefix: str = "scan") -> OrigDatablock:
 def one_of_each(db, admin_user):
     dataset = make_dataset(keywords=["tomo"])
     block = make_block(dataset)
+    run = HarvestRun.objects.create(paths=["/data"])
     return {
         Dataset: dataset,
         DatasetTerm: dataset.terms.get(kind="keyword"),
@@ -141,6 +146,11 @@ def one_of_each(db, admin_user):
         Policy: Policy.objects.get(owner_group="p-owner"),
         PublishedData: PublishedData.objects.create(doi="10.5072/fedcat.1", title="Data"),
         HistoryEntry: HistoryEntry.objects.get(document_id=dataset.pid),
+        ApiToken: token_issue(user=admin_user)[1],
+        HarvestRun: run,
+        HarvestRecord: HarvestRecord.objects.create(
+            key="0" * 64, source="/data/x.nxs", kind="file", state="new", dataset=dataset, run=run
+        ),
         User: admin_user,
         Group: Group.objects.create(name="p-owner"),
     }

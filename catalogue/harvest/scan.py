@@ -1,0 +1,249 @@
+"""Walking the trees and planning the work: which sources exist, and which need extracting.
+
+Pure (no Django, no database). A harvest walks its roots once (``walk``: one stat per file),
+compares each file's fingerprint (size, mtime_ns, inode) with what the last harvest stored,
+asks the worker pool to identify only the new and changed files (``ingest.identify``), and
+then ``plan`` says, per source, whether it is unchanged, or new/changed and must be extracted.
+
+Paths are absolute but not resolved: a symlinked root keeps its own spelling, so mapping rules
+match the paths people see. Names starting with "." are skipped (.snapshot folders, editor
+files); symlinked directories are not followed. An ADIOS2 ``.bp`` directory (it holds
+``md.idx``) is ONE entry: size summed, mtime the newest of its files, inode the directory's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+# Files with these endings are data files: when their content is not recognised, that is a
+# failure worth recording (a broken file), not a file to ignore quietly.
+DATA_SUFFIXES = (".nxs", ".nx5", ".nx", ".h5", ".hdf5", ".hdf", ".he5", ".cxi", ".nxs.h5")
+DATA_SUFFIXES += (".fits", ".fit", ".fts", ".fz", ".fits.gz", ".fit.gz", ".fits.bz2")
+DATA_SUFFIXES += (".bp", ".bp4", ".bp5")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One scanned file (or .bp directory)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    ino: int
+
+    @property
+    def fingerprint(self) -> list[int]:
+        return [self.size, self.mtime_ns, self.ino]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What a worker found a new or changed file to be (``ingest.identify``).
+
+    format: "nexus" | "fits" | "openpmd" | "plain" (readable HDF5, nothing to map) |
+    "broken" (a data file that cannot be read; ``reason`` says why) | "" (not data: ignored).
+    series: the source of the openPMD fileBased series the file belongs to, else "".
+    """
+
+    format: str
+    series: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the last harvest stored about a source (from its HarvestRecord)."""
+
+    id: int
+    source: str
+    kind: str
+    fingerprints: dict  # {path: [size, mtime_ns, ino]}
+    placement: str = ""
+    state: str = ""
+    has_dataset: bool = False
+
+
+@dataclass
+class Unit:
+    """One source of this run: what becomes (or already is) one dataset."""
+
+    source: str
+    kind: str  # "file" | "series" | "directory"
+    folder: str
+    members: list[str] = field(default_factory=list)  # the data files and .bp directories
+    entries: dict[str, Entry] = field(default_factory=dict)  # every file that counts
+    identity: Identity | None = None  # of a single new/changed file
+    known: Known | None = None
+
+    @property
+    def fingerprints(self) -> dict[str, list[int]]:
+        return {path: entry.fingerprint for path, entry in sorted(self.entries.items())}
+
+    def unchanged(self, placement: str) -> bool:
+        """Nothing to do: the same files, the same placement, and a dataset (or a skip) before."""
+        known = self.known
+        if known is None or known.fingerprints != self.fingerprints:
+            return False
+        if known.state == "skipped":
+            return True
+        if known.placement != placement:
+            return False
+        return known.has_dataset and known.state in ("new", "updated", "unchanged")
+
+
+def is_data_name(path: str) -> bool:
+    return path.lower().endswith(DATA_SUFFIXES)
+
+
+# --- walking -------------------------------------------------------------------------------
+
+
+def walk(roots, unreadable: list[str] | None = None) -> Iterator[Entry]:
+    """Every file (and .bp directory) under the roots; FileNotFoundError for a missing root.
+
+    Folders that cannot be listed are appended to `unreadable` (their sources are not "removed").
+    """
+    unreadable = [] if unreadable is None else unreadable
+    for root in roots:
+        root = os.path.abspath(root)
+        if os.path.isdir(root):
+            if _is_bp(root):
+                yield _bp_entry(root)
+            else:
+                yield from _walk_dir(root, unreadable)
+        elif os.path.isfile(root):
+            entry = _entry(root)
+            if entry:
+                yield entry
+        else:
+            raise FileNotFoundError(f"{root} does not exist (is the file system mounted?)")
+
+
+def _walk_dir(top: str, unreadable: list[str]) -> Iterator[Entry]:
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                items = sorted(listing, key=lambda item: item.name)
+        except OSError:
+            unreadable.append(folder)
+            continue
+        subfolders = []
+        for item in items:
+            if item.name.startswith("."):
+                continue
+            try:
+                if item.is_dir(follow_symlinks=False):
+                    subfolders.append(item.path)
+                elif item.is_file():
+                    stat = item.stat()
+                    yield Entry(item.path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            except OSError:
+                continue
+        for path in subfolders:
+            if _is_bp(path):
+                yield _bp_entry(path)
+        stack.extend(reversed([path for path in subfolders if not _is_bp(path)]))
+
+
+def _is_bp(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "md.idx"))
+
+
+def _bp_entry(path: str) -> Entry:
+    size = newest = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            try:
+                stat = os.stat(os.path.join(folder, name))
+            except OSError:
+                continue
+            size += stat.st_size
+            newest = max(newest, stat.st_mtime_ns)
+    return Entry(path, size, newest, os.stat(path).st_ino)
+
+
+def _entry(path: str) -> Entry | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return Entry(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def under(path: str, roots) -> bool:
+    """True when `path` is one of the roots or inside one (a series source counts as inside)."""
+    for root in roots:
+        root = os.path.abspath(root).rstrip("/") or "/"
+        if path == root or path.startswith(root.rstrip("/") + "/"):
+            return True
+    return False
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def fresh(
+    entries: dict[str, Entry], known_files: dict[str, Known], group_by: Callable[[str], str]
+) -> list[str]:
+    """The paths a worker must identify: new or changed files, and files whose grouping moved."""
+    out = []
+    for path, entry in entries.items():
+        known = known_files.get(path)
+        if (
+            known is None
+            or known.fingerprints.get(path) != entry.fingerprint
+            or (known.kind == "directory") != (group_by(path) == "directory")
+        ):
+            out.append(path)
+    return out
+
+
+def plan(
+    entries: dict[str, Entry],
+    known_files: dict[str, Known],
+    known_sources: dict[str, Known],
+    identities: dict[str, Identity],
+    group_by: Callable[[str], str],
+) -> list[Unit]:
+    """The sources found, each with its files and its previous record, in path order.
+
+    A file keeps the source it had (a series member stays in its series) unless it is new or
+    changed, when its identity decides. In directory mode a directory is a source when one of
+    its files is data (or it was a source before), and every file in it counts.
+    """
+    units: dict[str, Unit] = {}
+    by_folder: dict[str, list[Entry]] = {}
+    for path in sorted(entries):
+        entry = entries[path]
+        folder = os.path.dirname(path)
+        by_folder.setdefault(folder, []).append(entry)
+        identity = identities.get(path)
+        directory = group_by(path) == "directory"
+        if identity is not None:
+            if identity.format == "" and not (directory and folder in known_sources):
+                continue  # not data
+            if directory:
+                source, kind = folder, "directory"
+            elif identity.series:
+                source, kind = identity.series, "series"
+            else:
+                source, kind = path, "file"
+        else:
+            known = known_files[path]
+            source, kind = known.source, known.kind
+        unit = units.get(source)
+        if unit is None:
+            unit = units[source] = Unit(source, kind, folder, known=known_sources.get(source))
+        if identity is None or identity.format != "":
+            unit.members.append(path)
+        if kind == "file" and identity is not None:
+            unit.identity = identity
+        unit.entries[path] = entry
+    for unit in units.values():
+        if unit.kind == "directory":  # every file of the folder counts, data or not
+            unit.entries = {e.path: e for e in by_folder.get(unit.source, [])}
+    return [units[source] for source in sorted(units)]

@@ -1,0 +1,352 @@
+"""The stages of one harvest run, in order: scan, identify, plan, extract and write, removed,
+checksums (see run.py for the entry points and docs/harvest.md for what each outcome means).
+
+Workers (pool.py) only read files; every write happens here, in this process, through
+catalogue.services.harvest: ``batch_size`` sources per transaction, each source in its own
+savepoint, so a failure costs one source and a kill costs at most the open batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import os
+import time
+from collections import Counter
+from functools import partial, reduce
+from operator import or_
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalogue.errors import CatalogueError
+from catalogue.models import DataFile, HarvestRecord, HarvestRun, HarvestRunStatus, HarvestState
+
+from . import checksums, ingest, scan
+from .mapping import Mapping, MappingError, parse
+from .pool import CRASHED, Pool
+
+log = logging.getLogger(__name__)
+CHECKSUM_PAGE = 2000  # DataFile rows fetched per query of the checksum stage
+CHECKSUM_CHUNK = 32  # files per worker call
+IDENTIFY_CHUNK = 64  # files per worker call
+FLUSH_SECONDS = 1.0  # a batch is committed at least this often
+
+
+class HarvestError(Exception):
+    """The run cannot go on (a missing root, a bad mapping or option); the message says why."""
+
+
+def _roots_q(roots: list[str]) -> Q:
+    return reduce(or_, (Q(source=r) | Q(source__startswith=r.rstrip("/") + "/") for r in roots))
+
+
+def _bar(progress: bool, total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="", disable=not progress, leave=True, smoothing=0.1)
+
+
+class Harvest:
+    def __init__(self, run: HarvestRun, progress: bool):
+        self.run, self.progress = run, progress
+        options = run.options
+        self.roots = list(run.paths)
+        try:
+            mapping = parse(options.get("mapping"))
+        except MappingError as exc:
+            raise HarvestError(str(exc)) from exc
+        overrides = {k: options[k] for k in ("owner_group", "group_by") if options.get(k)}
+        self.mapping: Mapping = dataclasses.replace(mapping, **overrides)
+        self.alg = options.get("checksum_alg", "") if options.get("checksums") else ""
+        self.previews = options.get("previews", True)
+        self.batch_size = options.get("batch_size", 50)
+        workers = options.get("workers", 1)
+        if multiprocessing.current_process().daemon:  # e.g. a Celery prefork child
+            workers = 1
+        self.workers = workers
+        self.counts: Counter = Counter()
+        self.timings: dict[str, float] = {}
+        self.unreadable: list[str] = []
+
+    # --- the stages --------------------------------------------------------------------
+
+    def go(self) -> None:
+        from catalogue.services.harvest import harvest_run_update
+
+        with Pool(self.workers) as pool:
+            entries = self._timed("scan", self._scan)
+            known_sources, known_files = self._timed("load", self._known)
+            group_by = self.mapping.group_by_for
+            fresh = scan.fresh(entries, known_files, group_by)
+            identities = self._timed("identify", self._identify, pool, fresh)
+            units = scan.plan(entries, known_files, known_sources, identities, group_by)
+            self._attach_known(units)
+            jobs = self._timed("triage", self._triage, units)
+            self._timed("extract_write", self._extract_and_write, pool, jobs)
+            self._timed("remove", self._remove, known_sources, units, entries)
+            if self.alg:
+                self._timed("checksums", self._checksums, pool)
+        harvest_run_update(
+            run=self.run,
+            status=HarvestRunStatus.FINISHED,
+            finished_at=timezone.now(),
+            timings={k: round(v, 4) for k, v in self.timings.items()},
+            **{name: self.counts[name] for name in [*HarvestState.values, "checksummed"]},
+        )
+
+    def _timed(self, name: str, fn, *args):
+        started = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+    def _scan(self) -> dict[str, scan.Entry]:
+        from catalogue.services.harvest import harvest_run_update
+
+        try:
+            entries = {entry.path: entry for entry in scan.walk(self.roots, self.unreadable)}
+        except FileNotFoundError as exc:
+            raise HarvestError(str(exc)) from exc
+        harvest_run_update(run=self.run, files=len(entries))
+        return entries
+
+    def _known(self) -> tuple[dict, dict]:
+        known_sources, known_files = {}, {}
+        rows = HarvestRecord.objects.filter(_roots_q(self.roots)).values_list(
+            "id", "source", "kind", "fingerprints", "placement", "state", "dataset_id"
+        )
+        for pk, source, kind, prints, placement, state, dataset_id in rows.iterator(2000):
+            if not scan.under(source, self.roots):  # LIKE ignores case on SQLite
+                continue
+            known = scan.Known(pk, source, kind, prints, placement, state, dataset_id is not None)
+            known_sources[source] = known
+            for path in prints:
+                known_files[path] = known
+        return known_sources, known_files
+
+    def _attach_known(self, units: list[scan.Unit]) -> None:
+        """Records of sources outside the roots' prefixes (a series given by one file)."""
+        from catalogue.services.harvest import source_key
+
+        missing = {source_key(u.source): u for u in units if u.known is None}
+        keys = list(missing)
+        fields = ("key", "id", "source", "kind", "fingerprints", "placement", "state", "dataset_id")
+        for start in range(0, len(keys), 500):
+            rows = HarvestRecord.objects.filter(key__in=keys[start : start + 500])
+            for key, pk, source, kind, prints, placement, state, has in rows.values_list(*fields):
+                known = scan.Known(pk, source, kind, prints, placement, state, has is not None)
+                missing[key].known = known
+
+    def _identify(self, pool: Pool, paths: list[str]) -> dict[str, scan.Identity]:
+        """Identities of new and changed files, IDENTIFY_CHUNK files per worker call; a chunk
+        that kills its worker is identified again file by file, to blame one file only."""
+        found, again = {}, []
+        chunks = [paths[i : i + IDENTIFY_CHUNK] for i in range(0, len(paths), IDENTIFY_CHUNK)]
+        with _bar(self.progress and len(paths) > 0, len(paths), "identify") as bar:
+            for chunk, identities in pool.unordered(ingest.identify_many, chunks, lambda _: None):
+                if identities is None:
+                    again += chunk
+                    continue
+                found.update(zip(chunk, identities, strict=True))
+                bar.update(len(chunk))
+            crashed = scan.Identity("broken", "", CRASHED)
+            for path, identity in pool.unordered(ingest.identify, again, lambda _: crashed):
+                found[path] = identity
+                bar.update()
+        return found
+
+    def _triage(self, units: list[scan.Unit]) -> list[ingest.Job]:
+        """Marks unchanged, skipped and broken sources; returns the jobs for the rest."""
+        from catalogue.services.harvest import harvest_source_fail, harvest_sources_mark
+
+        jobs, marks = [], {HarvestState.UNCHANGED: [], HarvestState.SKIPPED: []}
+        self.units = {}
+        batch = _Batch(self.batch_size)
+        for unit in units:
+            directory = unit.kind == "directory"
+            placement = self.mapping.place(unit.source, unit.folder, directory=directory)
+            identity = unit.identity
+            if unit.unchanged(placement.digest()):
+                state = HarvestState.SKIPPED if unit.known.state == "skipped" else "unchanged"
+                marks[state].append(unit.known.id)
+                self.counts[state] += 1
+            elif identity is not None and identity.format in ("plain", "broken"):
+                state = HarvestState.SKIPPED if identity.format == "plain" else "failed"
+                self.counts[state] += 1
+                batch.add(
+                    partial(
+                        harvest_source_fail,
+                        run=self.run,
+                        source=unit.source,
+                        kind=unit.kind,
+                        folder=unit.folder,
+                        fingerprints=unit.fingerprints,
+                        reason=identity.reason,
+                        state=state,
+                    )
+                )
+            else:
+                self.units[unit.source] = (unit, placement)
+                paths = sorted(unit.entries) if directory else unit.members
+                jobs.append(ingest.Job(unit.source, unit.kind, unit.folder, paths, self.previews))
+        batch.flush()
+        for state, ids in marks.items():
+            for start in range(0, len(ids), 500):
+                harvest_sources_mark(run=self.run, record_ids=ids[start : start + 500], state=state)
+        return jobs
+
+    def _extract_and_write(self, pool: Pool, jobs: list[ingest.Job]) -> None:
+        batch = _Batch(self.batch_size)
+        seconds = 0.0
+        crashed = partial(_crashed)
+        with _bar(self.progress, len(jobs), "harvest") as bar:
+            for _, outcome in pool.unordered(ingest.extract, jobs, crashed):
+                seconds += outcome.seconds
+                batch.add(partial(self._write, outcome))
+                bar.update()
+            batch.flush()
+        self.timings["extract_cpu"] = seconds
+        self.timings["write"] = batch.seconds
+
+    def _write(self, outcome: ingest.Outcome) -> None:
+        from catalogue.services.harvest import SourceWrite, harvest_source_fail, harvest_source_save
+
+        unit, placement = self.units.pop(outcome.source)
+        reason = outcome.error
+        if outcome.draft is not None:
+            write = SourceWrite(
+                source=unit.source,
+                kind=unit.kind,
+                folder=unit.folder,
+                fingerprints=unit.fingerprints,
+                placement=placement,
+                draft=outcome.draft,
+                preview=outcome.preview,
+                previews=self.previews,
+                chk_alg=self.alg,
+            )
+            try:
+                record = harvest_source_save(run=self.run, write=write)
+            except CatalogueError as exc:
+                reason = exc.message
+            except Exception as exc:  # a bug must cost one source, not the harvest
+                log.exception("harvest: writing %s failed", unit.source)
+                reason = f"{type(exc).__name__}: {exc}"
+            else:
+                self.counts[record.state] += 1
+                return
+        state = HarvestState.SKIPPED if outcome.skipped else HarvestState.FAILED
+        self.counts[state] += 1
+        harvest_source_fail(
+            run=self.run,
+            source=unit.source,
+            kind=unit.kind,
+            folder=unit.folder,
+            fingerprints=unit.fingerprints,
+            reason=reason or "no metadata",
+            state=state,
+        )
+
+    def _remove(self, known_sources: dict, units: list[scan.Unit], entries: dict) -> None:
+        from catalogue.services.harvest import harvest_source_remove
+
+        planned = {unit.source: unit for unit in units}
+        owner = {path: unit.source for unit in units for path in unit.entries}
+        batch = _Batch(self.batch_size)
+        for known in known_sources.values():
+            if known.source in planned or known.state == HarvestState.REMOVED:
+                continue
+            if scan.under(known.source, self.unreadable):
+                continue  # not seen because its folder could not be read, not because it is gone
+            moved = next((owner[p] for p in known.fingerprints if p in owner), "")
+            reason = f"its files now belong to {moved} (grouping changed)" if moved else ""
+            self.counts[HarvestState.REMOVED] += 1
+            batch.add(
+                partial(
+                    harvest_source_remove,
+                    run=self.run,
+                    record_id=known.id,
+                    reason=reason,
+                    off_disk=not moved,
+                )
+            )
+        batch.flush()
+
+    def _checksums(self, pool: Pool) -> None:
+        """Hashes the files of this run's sources that have no checksum of the chosen kind."""
+        from catalogue.services.harvest import harvest_checksums_save
+
+        records = HarvestRecord.objects.filter(_roots_q(self.roots), dataset__isnull=False)
+        rows = DataFile.objects.filter(
+            origdatablock__isnull=False,
+            dataset__harvest_record__in=records.exclude(state=HarvestState.REMOVED),
+        ).filter(Q(chk="") | ~Q(origdatablock__chk_alg=self.alg))
+        hash_chunk = partial(checksums.hash_files, name=self.alg)
+        last = 0
+        with _bar(self.progress, rows.count() if self.progress else 0, "checksums") as bar:
+            while True:
+                page = list(
+                    rows.filter(pk__gt=last)
+                    .order_by("pk")
+                    .values_list("pk", "path", "size", "time", "dataset__harvest_record__folder")[
+                        :CHECKSUM_PAGE
+                    ]
+                )
+                if not page:
+                    return
+                last = page[-1][0]
+                tasks = [
+                    checksums.Task(
+                        pk,
+                        os.path.normpath(os.path.join(folder, path)),
+                        size,
+                        moment.isoformat() if moment else "",
+                    )
+                    for pk, path, size, moment, folder in page
+                ]
+                chunks = [
+                    tasks[i : i + CHECKSUM_CHUNK] for i in range(0, len(tasks), CHECKSUM_CHUNK)
+                ]
+                done = []
+                for _, results in pool.unordered(hash_chunk, chunks, _crashed_chunk):
+                    done += [(pk, chk) for pk, chk, problem in results if chk]
+                    bar.update(len(results))
+                with transaction.atomic():
+                    self.counts["checksummed"] += harvest_checksums_save(
+                        checksums=done, chk_alg=self.alg
+                    )
+
+
+def _crashed(job: ingest.Job) -> ingest.Outcome:
+    return ingest.Outcome(job.source, error=CRASHED)
+
+
+def _crashed_chunk(tasks: list[checksums.Task]) -> list:
+    return [(task.id, "", CRASHED) for task in tasks]
+
+
+class _Batch:
+    """Writes collected in one transaction: committed every `size` items or FLUSH_SECONDS."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.seconds = size, [], 0.0
+        self.since = time.monotonic()
+
+    def add(self, write) -> None:
+        self.items.append(write)
+        if len(self.items) >= self.size or time.monotonic() - self.since > FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        started = time.perf_counter()
+        if self.items:
+            with transaction.atomic():
+                for write in self.items:
+                    write()
+        self.items = []
+        self.since = time.monotonic()
+        self.seconds += time.perf_counter() - started
