@@ -1,0 +1,3 @@
+"""Routes (being written)."""
+
+urlpatterns = []
