@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,6 +21,10 @@ def exception_handler(exc, context):
     """Service errors and DRF errors alike answer in SciCat's shape; a 5xx never leaks details."""
     if isinstance(exc, CatalogueError):
         return Response(error_body(exc.status_code, exc.message), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"request body too large: at most {limit} bytes"
+        return Response(error_body(413, message), status=413)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
