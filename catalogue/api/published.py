@@ -41,13 +41,14 @@ from .entities.common import (
     EntityView,
     Schema,
     entity_filter,
+    fields_param,
     filtered,
     limits_param,
     project,
     where_q,
 )
 from .fields import model_field_resolver
-from .filters import Limits, parse_json_param
+from .filters import Limits
 from .routing import api_path
 from .where import FieldRef, FilterError
 
@@ -254,9 +255,7 @@ class PublishedDataCount(EntityView):
     """{count}; `filter`'s where and a `fields` object of conditions, as upstream."""
 
     def get(self, request):
-        fields = parse_json_param(request.query_params.get("fields"), "fields") or {}
-        if not isinstance(fields, dict):
-            raise FilterError("fields must be a JSON object")
+        fields = fields_param(request)
         query = where_q(entity_filter(request).where, SCHEMA) & where_q(fields, SCHEMA)
         return Response({"count": published_data_visible_to(request.user).filter(query).count()})
 

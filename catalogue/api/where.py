@@ -36,6 +36,8 @@ class FieldRef:
 
 
 Resolver = Callable[[str], FieldRef]
+# A condition a caller answers itself (see where_to_q), or None to leave it to the rules.
+Special = Callable[[str, object], Q | None]
 
 COMPARISONS = {"gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
 ALIASES = {
@@ -57,7 +59,12 @@ def camel_to_snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
-def where_to_q(where, resolve: Resolver) -> Q:
+def where_to_q(where, resolve: Resolver, special: Special | None = None) -> Q:
+    """`where` as a Q over the fields `resolve` names.
+
+    `special(key, value)` may answer a condition itself (a Q) before `resolve` is asked; it
+    returns None for the keys it leaves to the common rules. It applies inside and/or too.
+    """
     if where in (None, {}):
         return Q()
     if not isinstance(where, dict):
@@ -67,7 +74,10 @@ def where_to_q(where, resolve: Resolver) -> Q:
         if key in LOGICAL:
             if not isinstance(value, list) or not value:
                 raise FilterError(f"{key} needs a non-empty list of conditions")
-            parts.append(reduce(LOGICAL[key], (where_to_q(item, resolve) for item in value)))
+            inner = (where_to_q(item, resolve, special) for item in value)
+            parts.append(reduce(LOGICAL[key], inner))
+        elif special is not None and (answer := special(key, value)) is not None:
+            parts.append(answer)
         elif key.startswith("$"):
             raise FilterError(f"unsupported operator {key}")
         else:

@@ -52,7 +52,9 @@ from .published import (
     published_data_create,
     published_data_delete,
     published_data_register,
+    published_data_restore,
     published_data_update,
+    published_data_withdraw,
 )
 from .tokens import (
     token_issue,
@@ -97,7 +99,9 @@ __all__ = [
     "published_data_create",
     "published_data_delete",
     "published_data_register",
+    "published_data_restore",
     "published_data_update",
+    "published_data_withdraw",
     "sample_create",
     "sample_delete",
     "sample_update",

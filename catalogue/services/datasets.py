@@ -23,7 +23,7 @@ from catalogue.units import annotate_quantities
 from search import outbox
 
 from .common import actor_name, check_pid_format, clean_value, in_batches, new_pid, snapshot
-from .history import history_record
+from .history import history_record, record_update
 from .policies import embargo_end_for, policies_ensure, proposal_embargo_periods
 
 DATASET_FIELDS = frozenset(
@@ -104,11 +104,9 @@ def _clean_draft(draft: dict, index: int) -> dict:
         raise InvalidInput(f"draft {index}: {exc.message}") from exc
 
 
-def _defaults(values: dict) -> dict:
-    if not values.get("dataset_name"):
-        parts = [part for part in values["source_folder"].split("/") if part]
-        values["dataset_name"] = "/".join(parts[-2:]) or values["source_folder"]
-    lifecycle = {
+def lifecycle_defaults() -> dict:
+    """A new dataset's datasetlifecycle as SciCat starts it (a new dict on each call)."""
+    return {
         "archivable": True,
         "retrievable": False,
         "publishable": False,
@@ -119,7 +117,18 @@ def _defaults(values: dict) -> dict:
         "retrieveReturnMessage": {},
         "retrieveIntegrityCheck": False,
     }
-    values["datasetlifecycle"] = {**lifecycle, **(values.get("datasetlifecycle") or {})}
+
+
+def default_dataset_name(source_folder: str) -> str:
+    """The name of a dataset sent without one: the last two parts of its folder."""
+    parts = [part for part in source_folder.split("/") if part]
+    return "/".join(parts[-2:]) or source_folder
+
+
+def _defaults(values: dict) -> dict:
+    if not values.get("dataset_name"):
+        values["dataset_name"] = default_dataset_name(values["source_folder"])
+    values["datasetlifecycle"] = {**lifecycle_defaults(), **(values.get("datasetlifecycle") or {})}
     values.setdefault("license", settings.DEFAULT_LICENSE)
     return values
 
@@ -214,15 +223,9 @@ def dataset_update(*, user, dataset: Dataset, changes: dict) -> Dataset:
         raise NotFound(f"dataset: {pid} not found")
     if not can(user, action, dataset):
         raise PermissionDenied("Unauthorized to update this dataset")
-    before = snapshot(dataset, list(values))
     old_proposals = set(dataset.proposal_ids or [])
-    for name, value in values.items():
-        setattr(dataset, name, value)
-    dataset.updated_by = actor_name(user)
-    dataset.save()
+    changed = record_update(user=user, instance=dataset, values=values)
     outbox.record(dataset, "upsert")
-    after = snapshot(dataset, list(values))
-    changed = [name for name in values if before.get(name) != after.get(name)]
     if any(field in changed for field in TERM_SOURCES.values()) or "techniques" in changed:
         _terms_sync(dataset)
     if OWNERSHIP_FIELDS & set(changed):
@@ -230,14 +233,6 @@ def dataset_update(*, user, dataset: Dataset, changes: dict) -> Dataset:
     new_proposals = set(dataset.proposal_ids or [])
     _count_proposal_datasets(new_proposals - old_proposals, +1)
     _count_proposal_datasets(old_proposals - new_proposals, -1)
-    if changed:
-        history_record(
-            user=user,
-            instance=dataset,
-            operation="update",
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )
     return dataset
 
 

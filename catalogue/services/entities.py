@@ -30,7 +30,7 @@ from catalogue.models import Instrument, Policy, Proposal, Sample, Technique
 from catalogue.units import annotate_quantities
 
 from .common import actor_name, clean_text, clean_value, parse_timestamp, snapshot
-from .history import history_record
+from .history import history_record, record_update
 from .policies import policies_ensure
 
 # Kept by the server; a client value is dropped.
@@ -127,25 +127,11 @@ def _create(user, model, values: dict):
 
 
 def _update(user, instance, values: dict):
-    before = snapshot(instance, list(values))
-    for name, value in values.items():
-        setattr(instance, name, value)
-    instance.updated_by = actor_name(user)
     try:
         with transaction.atomic():
-            instance.save()
+            record_update(user=user, instance=instance, values=values)
     except IntegrityError as exc:
         raise Conflict(f"{type(instance).__name__} {instance.pk}: {exc}") from exc
-    after = snapshot(instance, list(values))
-    changed = [name for name in values if before.get(name) != after.get(name)]
-    if changed:
-        history_record(
-            user=user,
-            instance=instance,
-            operation="update",
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )
     return instance
 
 

@@ -30,7 +30,7 @@ from catalogue.models import Dataset, PublishedData, PublishedDataStatus
 
 from .common import actor_name, as_int, clean_text, snapshot
 from .datasets import dataset_update
-from .history import history_record
+from .history import history_record, record_update
 
 FIELDS = frozenset(
     {
@@ -146,21 +146,7 @@ def published_data_update(*, user, record: PublishedData, changes: dict) -> Publ
         _check_publishable(user, added)
     if "title" in values and not values["title"]:
         raise InvalidInput("title must not be empty")
-    before = snapshot(record, list(values))
-    for name, value in values.items():
-        setattr(record, name, value)
-    record.updated_by = actor_name(user)
-    record.save()
-    after = snapshot(record, list(values))
-    changed = [name for name in values if before.get(name) != after.get(name)]
-    if changed:
-        history_record(
-            user=user,
-            instance=record,
-            operation="update",
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )
+    record_update(user=user, instance=record, values=values)
     return record
 
 
@@ -210,4 +196,36 @@ def published_data_register(*, user, record: PublishedData) -> PublishedData:
     after = snapshot(record, ["status", "registered_time"])
     if before != after:
         history_record(user=user, instance=record, operation="update", before=before, after=after)
+    return record
+
+
+@transaction.atomic
+def published_data_withdraw(*, user, record: PublishedData, reason: str) -> PublishedData:
+    """Takes a registered DOI down: its landing page becomes a tombstone (410) and OAI-PMH
+    reports it deleted. The DOI itself stays (DOIs are never deleted). Admins only."""
+    if not principal_for(user).is_admin:
+        raise PermissionDenied("Forbidden resource")
+    record = PublishedData.objects.select_for_update().get(pk=record.pk)
+    if record.status not in REGISTERED_STATUSES:
+        raise InvalidInput(f"Published data {record.doi} is not registered: delete it instead")
+    reason = clean_text(reason or "", "reason").strip()
+    if not reason:
+        raise InvalidInput("a withdrawal needs a reason, shown on the tombstone page")
+    record_update(
+        user=user,
+        instance=record,
+        values={"withdrawn_at": timezone.now(), "withdrawal_reason": reason},
+    )
+    return record
+
+
+@transaction.atomic
+def published_data_restore(*, user, record: PublishedData) -> PublishedData:
+    """Undoes a withdrawal. Admins only."""
+    if not principal_for(user).is_admin:
+        raise PermissionDenied("Forbidden resource")
+    record = PublishedData.objects.select_for_update().get(pk=record.pk)
+    record_update(
+        user=user, instance=record, values={"withdrawn_at": None, "withdrawal_reason": ""}
+    )
     return record

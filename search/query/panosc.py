@@ -36,7 +36,7 @@ from .values import (
     compare,
     field_value,
     high_bound,
-    load_json,
+    load_object,
     low_bound,
     make_condition,
     make_page,
@@ -65,10 +65,7 @@ _RELATION["lte"] = "LESS_THAN_OR_EQUAL"
 
 def parse_panosc(filter=None, *, facets=()) -> SearchRequest:
     """filter: a dict or its JSON text."""
-    f = load_json(filter, "filter")
-    f = {} if f is None else f
-    if not isinstance(f, dict):
-        raise QueryError("filter must be a JSON object", field="filter")
+    f = load_object(filter, "filter")
     words = phrases = excluded = ()
     if f.get("query") not in (None, ""):
         words, phrases, excluded = parse_text(f["query"])

@@ -29,6 +29,7 @@ from .values import (
     field_value,
     high_bound,
     load_json,
+    load_object,
     low_bound,
     make_condition,
     make_page,
@@ -44,10 +45,7 @@ _IGNORED = frozenset({"userGroups", "metadataKey"})
 
 def parse_scicat(fields=None, *, limits=None, facets=None) -> SearchRequest:
     """fields/limits: dicts or their JSON text; facets: a list of names or its JSON text."""
-    fields = load_json(fields, "fields")
-    fields = {} if fields is None else fields
-    if not isinstance(fields, dict):
-        raise QueryError("fields must be a JSON object", field="fields")
+    fields = load_object(fields, "fields")
     words = phrases = excluded = ()
     filters: list = []
     scientific: list = []

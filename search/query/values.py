@@ -313,6 +313,16 @@ def load_json(value, name: str):
         raise QueryError(f"invalid JSON in {name}", field=name) from None
 
 
+def load_object(value, name: str) -> dict:
+    """A JSON object as given or decoded (see load_json); {} for none."""
+    loaded = load_json(value, name)
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise QueryError(f"{name} must be a JSON object", field=name)
+    return loaded
+
+
 def page_window(page, size) -> tuple[int, int]:
     """The portal's page (from 1) and page size -> checked (offset, limit)."""
     limit = DEFAULT_LIMIT if size is None else whole_number(size, "size")

@@ -42,12 +42,6 @@ THUMBNAIL = (
 READ_ONLY_MODELS = {ApiToken, DatasetTerm, DataFile, HarvestRecord, HarvestRun, HistoryEntry}
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Every test signs a user in; the default hasher spends most of the run on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def admin_url(model, view: str, *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
@@ -105,6 +99,13 @@ def form_data(response) -> dict[str, str]:
     parser.feed(response.content.decode())
     # Browsers drop the newline Django puts after <textarea>.
     return {name: value.removeprefix("\n") for name, value in parser.data.items()}
+
+
+def post_new_dataset(client, **fields):
+    """Submits the admin's "add dataset" form, filled in as a browser would, with `fields`."""
+    data = form_data(client.get(admin_url(Dataset, "add")))
+    data.update(type="raw", creation_time_0="2026-01-15", creation_time_1="10:00:00", **fields)
+    return client.post(admin_url(Dataset, "add"), data)
 
 
 def make_block(dataset, files: int = 1, prefix: str = "scan") -> OrigDatablock:
@@ -186,18 +187,13 @@ def test_saving_a_dataset_records_history_and_reindexes_its_terms(admin_client, 
 
 
 def test_adding_a_dataset_goes_through_the_service(admin_client, admin_user):
-    data = form_data(admin_client.get(admin_url(Dataset, "add")))
-    data.update(
-        type="raw",
+    response = post_new_dataset(
+        admin_client,
         owner_group="p-new",
         owner="Ada Lovelace",
         contact_email="ada@example.org",
         source_folder="/data/p1/run7/",
-        creation_time_0="2026-01-15",
-        creation_time_1="10:00:00",
     )
-
-    response = admin_client.post(admin_url(Dataset, "add"), data)
 
     assert response.status_code == 302
     dataset = Dataset.objects.get(owner_group="p-new")
@@ -214,18 +210,14 @@ def test_a_service_refusal_is_an_admin_message_not_a_server_error(client, db):
         *Permission.objects.filter(codename__in=["add_dataset", "view_dataset"])
     )
     client.force_login(staff)
-    data = form_data(client.get(admin_url(Dataset, "add")))
-    data.update(
-        type="raw",
+
+    response = post_new_dataset(
+        client,
         owner_group="p-someone-else",
         owner="Sam",
         contact_email="sam@example.org",
         source_folder="/data/x",
-        creation_time_0="2026-01-15",
-        creation_time_1="10:00:00",
     )
-
-    response = client.post(admin_url(Dataset, "add"), data)
 
     assert response.status_code == 302
     assert "Unauthorized to create this dataset" in messages_of(response)

@@ -23,7 +23,12 @@ from catalogue.errors import InvalidInput
 from catalogue.models import Dataset
 from catalogue.services.common import clean_value
 from catalogue.services.common import parse_timestamp as _timestamp
-from catalogue.services.datasets import OBJECT_LISTS, STRING_LISTS
+from catalogue.services.datasets import (
+    OBJECT_LISTS,
+    STRING_LISTS,
+    default_dataset_name,
+    lifecycle_defaults,
+)
 
 # Written by the server only (or fedcat's own policy machinery); never from a v3 body.
 NOT_WRITABLE = frozenset(
@@ -75,18 +80,6 @@ LIFECYCLE_DATES = ("dateOfDiskPurging", "archiveRetentionTime", "dateOfPublishin
 LIFECYCLE_TEXTS = ("archiveStatusMessage", "retrieveStatusMessage", "exportedTo", "storageLocation")
 LIFECYCLE_ANY = ("archiveReturnMessage", "retrieveReturnMessage")
 LIFECYCLE_FIELDS = frozenset((*LIFECYCLE_BOOLS, *LIFECYCLE_DATES, *LIFECYCLE_TEXTS, *LIFECYCLE_ANY))
-# What `null` resets a lifecycle property to (absent: the property is removed).
-LIFECYCLE_DEFAULTS = {
-    "archivable": True,
-    "retrievable": False,
-    "publishable": False,
-    "isOnCentralDisk": True,
-    "archiveStatusMessage": "datasetCreated",
-    "retrieveStatusMessage": "",
-    "archiveReturnMessage": {},
-    "retrieveReturnMessage": {},
-    "retrieveIntegrityCheck": False,
-}
 # Arrays that appendToArrayField may extend, by their v3 and v4 names.
 ARRAY_FIELDS = {snake_to_camel(name): name for name in (*STRING_LISTS, *OBJECT_LISTS)} | {
     name: field for name, field in LEGACY.items()
@@ -195,8 +188,7 @@ def put_values(body, dataset: Dataset) -> dict:
     }
     replaced.update(values)
     if not replaced.get("dataset_name"):
-        parts = [part for part in replaced["source_folder"].split("/") if part]
-        replaced["dataset_name"] = "/".join(parts[-2:]) or replaced["source_folder"]
+        replaced["dataset_name"] = default_dataset_name(replaced["source_folder"])
     return replaced
 
 
@@ -209,10 +201,10 @@ def lifecycle_values(body, current: dict) -> dict:
     for name, value in body.items():
         if name not in LIFECYCLE_FIELDS:
             problems.append(f"property {name} should not exist")
-        elif value is None:
+        elif value is None:  # back to a new dataset's value, or removed if it has none
             merged.pop(name, None)
-            if name in LIFECYCLE_DEFAULTS:
-                merged[name] = LIFECYCLE_DEFAULTS[name]
+            if name in (defaults := lifecycle_defaults()):
+                merged[name] = defaults[name]
         else:
             try:
                 merged[name] = _lifecycle_value(name, value)

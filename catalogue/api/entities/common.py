@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import partial, reduce
 from operator import and_, or_
 
 from django.db.models import Count, FloatField, Q, QuerySet
 from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue.access_entities import json_list_has_any
@@ -37,10 +38,11 @@ from ..filters import (
 )
 from ..where import FieldRef, FilterError, camel_to_snake, where_to_q
 
-LOGICAL = {"and": and_, "or": or_, "$and": and_, "$or": or_}
 LIST_OPERATORS = {"$in": "inq", "$nin": "nin", "$ne": "neq", "$eq": "eq", "$exists": "exists"}
 # Server-kept fields: a client that sends back what it read gets them ignored, not a 400.
 READ_ONLY = frozenset({"_id", "id", "createdAt", "updatedAt", "createdBy", "updatedBy", "__v"})
+# user -> the records of a collection they may read (e.g. access_entities.proposals_visible_to).
+Readable = Callable[..., QuerySet]
 
 
 class MergePatchParser(JSONParser):
@@ -100,23 +102,16 @@ class Schema:
 
 
 def where_q(where, schema: Schema) -> Q:
-    if where in (None, {}):
-        return Q()
-    if not isinstance(where, dict):
-        raise FilterError("where must be a JSON object")
-    parts = []
-    for key, value in where.items():
-        if key in LOGICAL:
-            if not isinstance(value, list) or not value:
-                raise FilterError(f"{key} needs a non-empty list of conditions")
-            parts.append(reduce(LOGICAL[key], (where_q(item, schema) for item in value)))
-        elif key in schema.special:
-            parts.append(schema.special[key](value))
-        elif (column := schema.list_column(key)) is not None:
-            parts.append(_list_q(column, key, value))
-        else:
-            parts.append(where_to_q({key: value}, schema.resolve))
-    return reduce(and_, parts) if parts else Q()
+    """`where` over the schema: its special and list columns here, the rest by where_to_q."""
+    return where_to_q(where, schema.resolve, partial(_schema_condition, schema))
+
+
+def _schema_condition(schema: Schema, key: str, value) -> Q | None:
+    if key in schema.special:
+        return schema.special[key](value)
+    if (column := schema.list_column(key)) is not None:
+        return _list_q(column, key, value)
+    return None
 
 
 def _strings(values, name: str) -> list[str]:
@@ -178,6 +173,27 @@ def fields_param(request) -> dict:
     return fields
 
 
+def _plain(record, user, include) -> dict:
+    return render(record)
+
+
+def listed(request, readable: Readable, schema: Schema, to_json=_plain, *, first=False) -> list:
+    """A GET of a collection: `filter` (where, order, paging) over what the user may read, each
+    record as `to_json(record, user, include)` cut to filter.fields; only the first with `first`.
+    """
+    flt = entity_filter(request)
+    records = filtered(readable(request.user), flt, schema)
+    if first:
+        records = records[:1]
+    return [project(to_json(record, request.user, flt.include), flt.fields) for record in records]
+
+
+def found_one(request, readable: Readable, schema: Schema, to_json=_plain) -> dict | None:
+    """findOne: the first record `filter` matches, rendered as by `listed`; None if none."""
+    found = listed(request, readable, schema, to_json, first=True)
+    return found[0] if found else None
+
+
 # --- fullquery and fullfacet --------------------------------------------------------------------
 
 IGNORED_FIELDS = frozenset({"userGroups", "metadataKey"})  # access comes from the server
@@ -210,6 +226,28 @@ def fullquery_q(fields: dict, schema: Schema, conditions=None) -> Q:
         else:
             parts.append(where_q({key: value}, schema))
     return reduce(and_, [p for p in parts if p], Q())
+
+
+def fullquery_matching(request, readable: Readable, schema: Schema, conditions=None) -> QuerySet:
+    """What the user may read, narrowed by the `fields` query parameter (see fullquery_q)."""
+    query = fullquery_q(fields_param(request), schema, conditions)
+    return readable(request.user).filter(query)
+
+
+def count_json(request, readable: Readable, schema: Schema, conditions=None) -> dict:
+    """/count: {count} of the readable records matching the where (count_where) and `fields`."""
+    where = where_q(count_where(request), schema)
+    matching = fullquery_matching(request, readable, schema, conditions)
+    return {"count": matching.filter(where).count()}
+
+
+def fullquery_json(
+    request, readable: Readable, schema: Schema, to_json=_plain, conditions=None
+) -> list[dict]:
+    """/fullquery: the readable records matching `fields`, sorted and paged by `limits`."""
+    matching = fullquery_matching(request, readable, schema, conditions)
+    page = ordered(matching, limits_param(request), schema)
+    return [to_json(record, request.user, ()) for record in page]
 
 
 def text_q(text, schema: Schema) -> Q:
@@ -304,6 +342,30 @@ def datasets_linked(user, kind: str, value: str, limits: Limits) -> list[dict]:
     datasets = Dataset.objects.visible_to(user).filter(terms__kind=kind, terms__value=value)
     page = datasets.order_by("-creation_time", "pk")[limits.skip : limits.skip + limits.limit]
     return [dataset_v3(dataset) for dataset in page]
+
+
+class CanAccess(EntityView):
+    """{canAccess}: whether the user may read the record (false when it does not exist).
+
+    Routed as CanAccess.as_view(readable=<user -> the records they may read>).
+    """
+
+    readable: Readable | None = None
+
+    def get(self, request, **path):
+        (pk,) = path.values()  # the route's one parameter (pid, sid)
+        return Response({"canAccess": self.readable(request.user).filter(pk=pk).exists()})
+
+
+class LinkedDatasets(EntityView):
+    """The datasets the user may read that name the record; as_view(kind=TermKind...)."""
+
+    kind = ""
+
+    def get(self, request, **path):
+        (pk,) = path.values()
+        limits = entity_filter(request).limits
+        return Response(datasets_linked(request.user, self.kind, pk, limits))
 
 
 def entity_filter(request) -> Filter:

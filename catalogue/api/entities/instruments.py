@@ -14,27 +14,19 @@ from catalogue.models import Instrument
 from catalogue.services.entities import instrument_create, instrument_delete, instrument_update
 
 from ..routing import api_path
-from .common import (
-    EntityView,
-    Schema,
-    body_of,
-    count_where,
-    entity_filter,
-    filtered,
-    get_or_404,
-    project,
-    where_q,
-)
+from .common import EntityView, Schema, body_of, count_where, found_one, get_or_404, listed, where_q
 from .common import render as _json
 
 SCHEMA = Schema(Instrument, aliases={"_id": "pid"}, text_fields=("pid", "unique_name", "name"))
 
 
+def _readable(user):
+    return Instrument.objects.all()  # everybody reads instruments
+
+
 class InstrumentList(EntityView):
     def get(self, request):
-        flt = entity_filter(request)
-        instruments = filtered(Instrument.objects.all(), flt, SCHEMA)
-        return Response([project(_json(i), flt.fields) for i in instruments])
+        return Response(listed(request, _readable, SCHEMA))
 
     def post(self, request):
         instrument = instrument_create(user=request.user, data=body_of(request))
@@ -49,9 +41,7 @@ class InstrumentCount(EntityView):
 
 class InstrumentFindOne(EntityView):
     def get(self, request):
-        flt = entity_filter(request)
-        found = list(filtered(Instrument.objects.all(), flt, SCHEMA)[:1])
-        return Response(project(_json(found[0]), flt.fields) if found else None)
+        return Response(found_one(request, _readable, SCHEMA))
 
 
 class InstrumentDetail(EntityView):

@@ -24,7 +24,7 @@ from catalogue.services.entities import (
 from ..camel import camel_body_to_snake
 from ..filters import parse_json_param
 from ..routing import api_path
-from .common import EntityView, Schema, body_of, entity_filter, filtered, project, render, where_q
+from .common import EntityView, Schema, body_of, entity_filter, listed, render, where_q
 
 SCHEMA = Schema(
     Policy,
@@ -59,9 +59,7 @@ def _policy(policies, pk) -> Policy:
 
 class PolicyList(EntityView):
     def get(self, request):
-        flt = entity_filter(request)
-        policies = filtered(_readable(request.user), flt, SCHEMA)
-        return Response([project(render(p), flt.fields) for p in policies])
+        return Response(listed(request, _readable, SCHEMA))
 
     def post(self, request):
         policy = policy_create(user=request.user, data=body_of(request))

@@ -22,23 +22,19 @@ from catalogue.services.entities import (
 from ..filters import parse_json_param
 from ..routing import api_path
 from .common import (
+    CanAccess,
     EntityView,
+    LinkedDatasets,
     Schema,
     body_of,
-    count_where,
-    datasets_linked,
-    entity_filter,
-    fields_param,
-    filtered,
+    count_json,
     fullfacet,
-    fullquery_q,
+    fullquery_json,
+    fullquery_matching,
     get_or_404,
     get_visible,
-    limits_param,
-    ordered,
-    project,
+    listed,
     render,
-    where_q,
     with_includes,
 )
 
@@ -60,18 +56,16 @@ SCHEMA = Schema(
 )
 
 
-def _json(proposal: Proposal, request=None, include=()) -> dict:
+def _json(proposal: Proposal, user=None, include=()) -> dict:
     data = render(proposal)
     if include:
-        with_includes(data, proposal, include, request.user, kind=TermKind.PROPOSAL)
+        with_includes(data, proposal, include, user, kind=TermKind.PROPOSAL)
     return data
 
 
 class ProposalList(EntityView):
     def get(self, request):
-        flt = entity_filter(request)
-        proposals = filtered(proposals_visible_to(request.user), flt, SCHEMA)
-        return Response([project(_json(p, request, flt.include), flt.fields) for p in proposals])
+        return Response(listed(request, proposals_visible_to, SCHEMA, _json))
 
     def post(self, request):
         proposal = proposal_create(user=request.user, data=body_of(request))
@@ -89,23 +83,17 @@ class ProposalIsValid(EntityView):
 
 class ProposalCount(EntityView):
     def get(self, request):
-        query = where_q(count_where(request), SCHEMA) & fullquery_q(fields_param(request), SCHEMA)
-        return Response({"count": proposals_visible_to(request.user).filter(query).count()})
+        return Response(count_json(request, proposals_visible_to, SCHEMA))
 
 
 class ProposalFullquery(EntityView):
     def get(self, request):
-        proposals = proposals_visible_to(request.user).filter(
-            fullquery_q(fields_param(request), SCHEMA)
-        )
-        return Response([_json(p) for p in ordered(proposals, limits_param(request), SCHEMA)])
+        return Response(fullquery_json(request, proposals_visible_to, SCHEMA, _json))
 
 
 class ProposalFullfacet(EntityView):
     def get(self, request):
-        proposals = proposals_visible_to(request.user).filter(
-            fullquery_q(fields_param(request), SCHEMA)
-        )
+        proposals = fullquery_matching(request, proposals_visible_to, SCHEMA)
         facets = parse_json_param(request.query_params.get("facets"), "facets") or []
         return Response(fullfacet(proposals, facets, SCHEMA))
 
@@ -128,27 +116,14 @@ class ProposalDetail(EntityView):
         return Response(last_state)
 
 
-class ProposalAuthorization(EntityView):
-    """{canAccess}: whether the user may read the proposal (false when it does not exist)."""
-
-    def get(self, request, pid):
-        return Response({"canAccess": proposals_visible_to(request.user).filter(pk=pid).exists()})
-
-
-class ProposalDatasets(EntityView):
-    def get(self, request, pid):
-        limits = entity_filter(request).limits
-        return Response(datasets_linked(request.user, TermKind.PROPOSAL, pid, limits))
-
-
 PID = r"(?P<pid>.+?)"
 routes = [
     api_path(r"proposals/isvalid", ProposalIsValid.as_view()),
     api_path(r"proposals/count", ProposalCount.as_view()),
     api_path(r"proposals/fullquery", ProposalFullquery.as_view()),
     api_path(r"proposals/fullfacet", ProposalFullfacet.as_view()),
-    api_path(rf"proposals/{PID}/authorization", ProposalAuthorization.as_view()),
-    api_path(rf"proposals/{PID}/datasets", ProposalDatasets.as_view()),
+    api_path(rf"proposals/{PID}/authorization", CanAccess.as_view(readable=proposals_visible_to)),
+    api_path(rf"proposals/{PID}/datasets", LinkedDatasets.as_view(kind=TermKind.PROPOSAL)),
     api_path(rf"proposals/{PID}", ProposalDetail.as_view()),
     api_path(r"proposals", ProposalList.as_view()),
 ]

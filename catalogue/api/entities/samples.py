@@ -25,22 +25,21 @@ from search.query.values import make_condition
 from ..routing import api_path
 from ..where import FilterError
 from .common import (
+    CanAccess,
     EntityView,
+    LinkedDatasets,
     Schema,
     body_of,
-    count_where,
-    datasets_linked,
-    entity_filter,
+    count_json,
     fields_param,
-    filtered,
+    found_one,
+    fullquery_json,
     fullquery_q,
     get_or_404,
     get_visible,
     limits_param,
-    ordered,
-    project,
+    listed,
     render,
-    where_q,
     with_includes,
 )
 from .jsonq import condition_q
@@ -77,25 +76,19 @@ def characteristics_q(conditions) -> Q:
     return reduce(and_, parts)
 
 
-def _matching(request):
-    fields = fields_param(request)
-    return samples_visible_to(request.user).filter(
-        fullquery_q(fields, SCHEMA, {"characteristics": characteristics_q})
-    ), fields
+CONDITIONS = {"characteristics": characteristics_q}
 
 
-def _json(sample: Sample, request=None, include=()) -> dict:
+def _json(sample: Sample, user=None, include=()) -> dict:
     data = render(sample)
     if include:
-        with_includes(data, sample, include, request.user, kind=TermKind.SAMPLE)
+        with_includes(data, sample, include, user, kind=TermKind.SAMPLE)
     return data
 
 
 class SampleList(EntityView):
     def get(self, request):
-        flt = entity_filter(request)
-        samples = filtered(samples_visible_to(request.user), flt, SCHEMA)
-        return Response([project(_json(s, request, flt.include), flt.fields) for s in samples])
+        return Response(listed(request, samples_visible_to, SCHEMA, _json))
 
     def post(self, request):
         sample = sample_create(user=request.user, data=body_of(request))
@@ -104,22 +97,20 @@ class SampleList(EntityView):
 
 class SampleCount(EntityView):
     def get(self, request):
-        samples, _ = _matching(request)
-        samples = samples.filter(where_q(count_where(request), SCHEMA))
-        return Response({"count": samples.count()})
+        return Response(count_json(request, samples_visible_to, SCHEMA, CONDITIONS))
 
 
 class SampleFullquery(EntityView):
     def get(self, request):
-        samples, _ = _matching(request)
-        return Response([_json(s) for s in ordered(samples, limits_param(request), SCHEMA)])
+        return Response(fullquery_json(request, samples_visible_to, SCHEMA, _json, CONDITIONS))
 
 
 class SampleMetadataKeys(EntityView):
     """The dotted keys of sampleCharacteristics (a quantity is one key, not value/unit)."""
 
     def get(self, request):
-        samples, fields = _matching(request)
+        fields = fields_param(request)
+        samples = samples_visible_to(request.user).filter(fullquery_q(fields, SCHEMA, CONDITIONS))
         wanted = str(fields.get("metadataKey") or "").lower()
         keys = set()
         for characteristics in samples.values_list("sample_characteristics", flat=True)[
@@ -143,12 +134,8 @@ def _keys(node, prefix: str):
 
 class SampleFindOne(EntityView):
     def get(self, request):
-        flt = entity_filter(request)
-        found = list(filtered(samples_visible_to(request.user), flt, SCHEMA)[:1])
-        if not found:
-            return Response(None)  # upstream: 200 with an empty body
-        sample = found[0]
-        return Response(project(_json(sample, request, flt.include), flt.fields))
+        # None when nothing matches: upstream answers 200 with an empty body.
+        return Response(found_one(request, samples_visible_to, SCHEMA, _json))
 
 
 class SampleDetail(EntityView):
@@ -167,27 +154,14 @@ class SampleDetail(EntityView):
         return Response(last_state)
 
 
-class SampleAuthorization(EntityView):
-    """{canAccess}: whether the user may read the sample (false when it does not exist)."""
-
-    def get(self, request, sid):
-        return Response({"canAccess": samples_visible_to(request.user).filter(pk=sid).exists()})
-
-
-class SampleDatasets(EntityView):
-    def get(self, request, sid):
-        limits = entity_filter(request).limits
-        return Response(datasets_linked(request.user, TermKind.SAMPLE, sid, limits))
-
-
 SID = r"(?P<sid>.+?)"
 routes = [
     api_path(r"samples/count", SampleCount.as_view()),
     api_path(r"samples/fullquery", SampleFullquery.as_view()),
     api_path(r"samples/metadatakeys", SampleMetadataKeys.as_view()),
     api_path(r"samples/findone", SampleFindOne.as_view()),
-    api_path(rf"samples/{SID}/authorization", SampleAuthorization.as_view()),
-    api_path(rf"samples/{SID}/datasets", SampleDatasets.as_view()),
+    api_path(rf"samples/{SID}/authorization", CanAccess.as_view(readable=samples_visible_to)),
+    api_path(rf"samples/{SID}/datasets", LinkedDatasets.as_view(kind=TermKind.SAMPLE)),
     api_path(rf"samples/{SID}", SampleDetail.as_view()),
     api_path(r"samples", SampleList.as_view()),
 ]

@@ -1,8 +1,8 @@
 """Writes of file lists: OrigDatablocks (the files as found) and Datablocks (archive packages).
 
 `files.py` checks and writes dataFileList entries in batches (a list of 200,000 files never sits
-in memory), `bookkeeping.py` keeps the dataset's counters and history, and one module per block
-kind holds its services.
+in memory), `bookkeeping.py` keeps the dataset's counters and history, `blocks.py` holds the steps
+both block kinds take alike (files, deletes, counters), and one module per kind holds its services.
 """
 
 from .archives import datablock_add, datablock_delete, datablock_update, datablocks_delete_all

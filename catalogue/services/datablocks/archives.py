@@ -8,20 +8,29 @@ files to numberOfFiles too, which counts each file twice (frontend#2214).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import IntegrityError, transaction
 
 from catalogue.access import Action
-from catalogue.errors import Conflict, InvalidInput, NotFound
-from catalogue.models import Datablock, DataFile, Dataset
+from catalogue.errors import Conflict, InvalidInput
+from catalogue.models import Datablock, Dataset
 
-from ..common import actor_name, as_int, snapshot
-from ..history import history_record
-from .bookkeeping import move_counters, ownership, record_block_update, require
-from .files import chk_alg_text, insert_files, required_text
+from ..common import actor_name, as_int
+from .blocks import (
+    add_files,
+    block_delete,
+    block_for_update,
+    block_save,
+    blocks_delete_all,
+    replace_files,
+)
+from .bookkeeping import ownership, require
+from .files import chk_alg_text, required_text
 
 UPDATABLE = frozenset({"archive_id", "version", "size", "packed_size", "chk_alg", "files"})
 _RECORDED = ["archive_id", "version", "size", "packed_size", "chk_alg", "number_of_files"]
+COUNTERS = {"packed_size": "packed_size", "number_of_files_archived": "number_of_files"}
 
 
 def _conflict(archive_id: str) -> Conflict:
@@ -69,14 +78,8 @@ def datablock_add(
         **ownership(dataset),
     )
     _save_unique(block, force_insert=True)
-    count, total = insert_files(files, dataset=dataset, block=block)
-    block.size = total if declared is None else declared
-    block.number_of_files = count
-    block.save(update_fields=["size", "number_of_files"])
-    move_counters(
-        user=user,
-        dataset=dataset,
-        deltas={"packed_size": packed, "number_of_files_archived": count},
+    add_files(
+        user=user, block=block, dataset=dataset, files=files, declared=declared, counters=COUNTERS
     )
     return block
 
@@ -91,14 +94,9 @@ def datablock_update(*, user, block: Datablock, changes: dict) -> Datablock:
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise InvalidInput(f"unknown datablock fields: {', '.join(sorted(unknown))}")
-    locked = (
-        Datablock.objects.select_for_update().select_related("dataset").filter(pk=block.pk).first()
+    locked, dataset, before = block_for_update(
+        user=user, model=Datablock, block=block, fields=_RECORDED
     )
-    if locked is None:
-        raise NotFound(f"datablock: {block.pk} not found")
-    dataset = locked.dataset
-    require(user, Action.UPDATE, dataset, "Unauthorized to update this dataset")
-    before = snapshot(locked, _RECORDED)
     if "archive_id" in changes:
         archive_id = changes["archive_id"]
         locked.archive_id = required_text(archive_id, "archiveId", Datablock, "archive_id")
@@ -111,23 +109,15 @@ def datablock_update(*, user, block: Datablock, changes: dict) -> Datablock:
     if "chk_alg" in changes:
         locked.chk_alg = chk_alg_text(changes["chk_alg"])
     declared = None if changes.get("size") is None else as_int(changes["size"], "size", minimum=0)
-    if "files" in changes:
-        DataFile.objects.filter(datablock_id=locked.pk).delete()
-        count, total = insert_files(changes["files"], dataset=dataset, block=locked)
-        locked.number_of_files = count
-        locked.size = total if declared is None else declared
-    elif declared is not None:
-        locked.size = declared
-    locked.updated_by = actor_name(user)
-    _save_unique(locked, update_fields=[*_RECORDED, "updated_by", "updated_at"])
-    record_block_update(user=user, block=locked, before=before, fields=_RECORDED)
-    move_counters(
+    replace_files(block=locked, dataset=dataset, changes=changes, declared=declared)
+    block_save(
         user=user,
+        block=locked,
         dataset=dataset,
-        deltas={
-            "packed_size": locked.packed_size - before["packed_size"],
-            "number_of_files_archived": locked.number_of_files - before["number_of_files"],
-        },
+        before=before,
+        fields=_RECORDED,
+        counters=COUNTERS,
+        save=partial(_save_unique, locked),
     )
     return locked
 
@@ -135,40 +125,10 @@ def datablock_update(*, user, block: Datablock, changes: dict) -> Datablock:
 @transaction.atomic
 def datablock_delete(*, user, block: Datablock) -> dict:
     """Deletes an archive package and its files; returns the block's last state."""
-    locked = Datablock.objects.select_for_update().filter(pk=block.pk).first()
-    if locked is None:
-        raise NotFound(f"datablock: {block.pk} not found")
-    dataset = locked.dataset
-    require(user, Action.DELETE, dataset, "Forbidden resource")
-    last_state = snapshot(locked)
-    # Recorded first: delete() clears the instance's pk, which names the history document.
-    history_record(user=user, instance=locked, operation="delete", before=last_state)
-    locked.delete()
-    move_counters(
-        user=user,
-        dataset=dataset,
-        deltas={
-            "packed_size": -locked.packed_size,
-            "number_of_files_archived": -locked.number_of_files,
-        },
-    )
-    return last_state
+    return block_delete(user=user, model=Datablock, block=block, counters=COUNTERS)
 
 
 @transaction.atomic
 def datablocks_delete_all(*, user, dataset: Dataset) -> int:
     """Deletes every datablock of a dataset (DELETE_GROUPS only); returns how many."""
-    require(user, Action.DELETE, dataset, "Forbidden resource")
-    blocks = list(Datablock.objects.select_for_update().filter(dataset_id=dataset.pk))
-    for block in blocks:
-        history_record(user=user, instance=block, operation="delete", before=snapshot(block))
-    Datablock.objects.filter(pk__in=[block.pk for block in blocks]).delete()
-    move_counters(
-        user=user,
-        dataset=dataset,
-        deltas={
-            "packed_size": -sum(block.packed_size for block in blocks),
-            "number_of_files_archived": -sum(block.number_of_files for block in blocks),
-        },
-    )
-    return len(blocks)
+    return blocks_delete_all(user=user, model=Datablock, dataset=dataset, counters=COUNTERS)

@@ -10,7 +10,7 @@ from catalogue.errors import NotFound, PermissionDenied
 from catalogue.models import Dataset
 from search import outbox
 
-from ..common import actor_name, snapshot
+from ..common import actor_name
 from ..history import history_record
 
 
@@ -51,17 +51,3 @@ def move_counters(*, user, dataset: Dataset, deltas: dict[str, int]) -> None:
 def require(user, action: Action, dataset: Dataset, message: str) -> None:
     if not can(user, action, dataset):
         raise PermissionDenied(message)
-
-
-def record_block_update(*, user, block, before: dict, fields: list[str]) -> None:
-    """An "update" history entry for the fields of `block` that changed since `before`."""
-    after = snapshot(block, fields)
-    changed = [name for name in fields if before.get(name) != after.get(name)]
-    if changed:
-        history_record(
-            user=user,
-            instance=block,
-            operation="update",
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )

@@ -18,13 +18,22 @@ from catalogue.errors import InvalidInput, NotFound
 from catalogue.models import DataFile, Dataset, OrigDatablock
 from search import outbox
 
-from ..common import actor_name, as_int, snapshot
+from ..common import actor_name, as_int
 from ..history import history_record
-from .bookkeeping import move_counters, ownership, record_block_update, require
-from .files import chk_alg_text, file_problems, insert_files
+from .blocks import (
+    add_files,
+    block_delete,
+    block_for_update,
+    block_save,
+    blocks_delete_all,
+    replace_files,
+)
+from .bookkeeping import ownership, require
+from .files import chk_alg_text, file_problems
 
 UPDATABLE = frozenset({"size", "chk_alg", "files"})
 _RECORDED = ["size", "chk_alg", "number_of_files"]
+COUNTERS = {"size": "size", "number_of_files": "number_of_files"}
 
 
 def _declared_size(value) -> int | None:
@@ -55,11 +64,9 @@ def origdatablock_add(
         updated_by=actor,
         **ownership(dataset),
     )
-    count, total = insert_files(files, dataset=dataset, block=block)
-    block.size = total if declared is None else declared
-    block.number_of_files = count
-    block.save(update_fields=["size", "number_of_files"])
-    move_counters(user=user, dataset=dataset, deltas={"size": block.size, "number_of_files": count})
+    add_files(
+        user=user, block=block, dataset=dataset, files=files, declared=declared, counters=COUNTERS
+    )
     return block
 
 
@@ -90,37 +97,15 @@ def origdatablock_update(*, user, block: OrigDatablock, changes: dict) -> OrigDa
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise InvalidInput(f"unknown origdatablock fields: {', '.join(sorted(unknown))}")
-    locked = (
-        OrigDatablock.objects.select_for_update()
-        .select_related("dataset")
-        .filter(pk=block.pk)
-        .first()
+    locked, dataset, before = block_for_update(
+        user=user, model=OrigDatablock, block=block, fields=_RECORDED
     )
-    if locked is None:
-        raise NotFound(f"origdatablock: {block.pk} not found")
-    dataset = locked.dataset
-    require(user, Action.UPDATE, dataset, "Unauthorized to update this dataset")
-    before = snapshot(locked, _RECORDED)
     declared = _declared_size(changes.get("size"))
     if "chk_alg" in changes:
         locked.chk_alg = chk_alg_text(changes["chk_alg"])
-    if "files" in changes:
-        DataFile.objects.filter(origdatablock_id=locked.pk).delete()
-        count, total = insert_files(changes["files"], dataset=dataset, block=locked)
-        locked.number_of_files = count
-        locked.size = total if declared is None else declared
-    elif declared is not None:
-        locked.size = declared
-    locked.updated_by = actor_name(user)
-    locked.save(update_fields=[*_RECORDED, "updated_by", "updated_at"])
-    record_block_update(user=user, block=locked, before=before, fields=_RECORDED)
-    move_counters(
-        user=user,
-        dataset=dataset,
-        deltas={
-            "size": locked.size - before["size"],
-            "number_of_files": locked.number_of_files - before["number_of_files"],
-        },
+    replace_files(block=locked, dataset=dataset, changes=changes, declared=declared)
+    block_save(
+        user=user, block=locked, dataset=dataset, before=before, fields=_RECORDED, counters=COUNTERS
     )
     return locked
 
@@ -128,42 +113,13 @@ def origdatablock_update(*, user, block: OrigDatablock, changes: dict) -> OrigDa
 @transaction.atomic
 def origdatablock_delete(*, user, block: OrigDatablock) -> dict:
     """Deletes a block and its files, shrinking the dataset; returns the block's last state."""
-    # The locked row, not the caller's copy: two deletes of one block must not subtract twice.
-    locked = OrigDatablock.objects.select_for_update().filter(pk=block.pk).first()
-    if locked is None:
-        raise NotFound(f"origdatablock: {block.pk} not found")
-    dataset = locked.dataset
-    require(user, Action.DELETE, dataset, "Forbidden resource")
-    last_state = snapshot(locked)
-    # Recorded first: delete() clears the instance's pk, which names the history document.
-    history_record(user=user, instance=locked, operation="delete", before=last_state)
-    locked.delete()
-    move_counters(
-        user=user,
-        dataset=dataset,
-        deltas={"size": -locked.size, "number_of_files": -locked.number_of_files},
-    )
-    return last_state
+    return block_delete(user=user, model=OrigDatablock, block=block, counters=COUNTERS)
 
 
 @transaction.atomic
 def origdatablocks_delete_all(*, user, dataset: Dataset) -> int:
     """Deletes every origdatablock of a dataset (DELETE_GROUPS only); returns how many."""
-    require(user, Action.DELETE, dataset, "Forbidden resource")
-    # Only the rows locked here: a block added meanwhile is neither deleted nor subtracted.
-    blocks = list(OrigDatablock.objects.select_for_update().filter(dataset_id=dataset.pk))
-    for block in blocks:
-        history_record(user=user, instance=block, operation="delete", before=snapshot(block))
-    OrigDatablock.objects.filter(pk__in=[block.pk for block in blocks]).delete()
-    move_counters(
-        user=user,
-        dataset=dataset,
-        deltas={
-            "size": -sum(block.size for block in blocks),
-            "number_of_files": -sum(block.number_of_files for block in blocks),
-        },
-    )
-    return len(blocks)
+    return blocks_delete_all(user=user, model=OrigDatablock, dataset=dataset, counters=COUNTERS)
 
 
 @transaction.atomic

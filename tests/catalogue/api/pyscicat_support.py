@@ -17,8 +17,6 @@ import requests
 from pyscicat.client import ScicatClient, encode_thumbnail, get_file_mod_time, get_file_size
 from pyscicat.model import DataFile, DerivedDataset, RawDataset
 
-from tests.factories import make_user
-
 SCICAT_TEST_SETTINGS = {
     "ADMIN_GROUPS": ["admin", "ingestor"],
     "CREATE_DATASET_GROUPS": ["group1", "group2", "group3"],
@@ -44,11 +42,6 @@ def api_url(live_server) -> str:
 
 def password_of(user) -> str:
     return f"pw-{user.username}"  # tests.factories.make_user's convention
-
-
-def persona(username: str, *groups: str):
-    """A local account with a known password (password_of) in `groups`."""
-    return make_user(username, *groups)
 
 
 def client_for(live_server, user) -> ScicatClient:

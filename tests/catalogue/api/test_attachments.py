@@ -9,7 +9,7 @@ import pytest
 from catalogue.access import SYSTEM
 from catalogue.models import Attachment
 from catalogue.services.attachments import MAX_THUMBNAIL_BYTES, attachment_add
-from tests.catalogue.api.test_blocks.helpers import client_for
+from tests.catalogue.api.clients import client_for
 from tests.factories import make_dataset, make_user
 
 PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"

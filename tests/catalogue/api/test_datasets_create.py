@@ -7,9 +7,9 @@ import pytest
 from catalogue.models import Dataset, Proposal
 from tests.factories import make_user
 
+from .clients import client_for
 from .test_datasets_helpers import (
     BASE,
-    client_for,
     derived_body,
     group_settings,  # noqa: F401 (autouse)
     raw_body,

@@ -1,7 +1,7 @@
 """Helpers shared by the /Datasets API tests (this module holds no tests).
 
-Requests go through DRF's APIClient with a Bearer token from `token_issue`, as SciCat clients
-send them. Group settings are pinned so the environment cannot change what the tests expect.
+Requests go through `clients.client_for` (a Bearer token, as SciCat clients send it). Group
+settings are pinned so the environment cannot change what the tests expect.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ import json
 from urllib.parse import quote, urlencode
 
 import pytest
-from rest_framework.test import APIClient
-
-from catalogue.services.tokens import token_issue
 
 BASE = "/api/v3/Datasets"
 GROUP_SETTINGS = {
@@ -33,15 +30,6 @@ GROUP_SETTINGS = {
 def group_settings(settings):
     for name, value in GROUP_SETTINGS.items():
         setattr(settings, name, value)
-
-
-def client_for(user=None) -> APIClient:
-    """A client signed in as `user` with a Bearer token; anonymous for None."""
-    client = APIClient()
-    if user is not None:
-        raw, _ = token_issue(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def item_url(pid: str, suffix: str = "") -> str:

@@ -11,9 +11,9 @@ from catalogue.services import attachment_add, dataset_bulk_create, dataset_upda
 from catalogue.services.datablocks import origdatablock_add
 from tests.factories import dataset_data, make_dataset
 
+from .clients import client_for
 from .test_datasets_helpers import (
     BASE,
-    client_for,
     group_settings,  # noqa: F401 (autouse)
     item_url,
     pids,

@@ -13,8 +13,8 @@ from catalogue.models import Dataset, HistoryEntry
 from catalogue.services import attachment_add
 from tests.factories import make_dataset, make_user
 
+from .clients import client_for
 from .test_datasets_helpers import (
-    client_for,
     group_settings,  # noqa: F401 (autouse)
     item_url,
     with_params,

@@ -2,22 +2,12 @@ import json
 from urllib.parse import quote
 
 import pytest
-from rest_framework.test import APIClient
 
 from catalogue.access import SYSTEM
 from catalogue.models import Instrument
 from catalogue.services.entities import instrument_create
-from catalogue.services.tokens import token_issue
 
 URL = "/api/v3/Instruments"
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        raw, _ = token_issue(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 @pytest.fixture
@@ -31,7 +21,7 @@ def instruments(db):
     ]
 
 
-def test_pyscicat_instrument_create_with_pid_and_no_unique_name(admin):
+def test_pyscicat_instrument_create_with_pid_and_no_unique_name(admin, api):
     body = {
         "pid": "psi/tomcat",
         "name": "TOMCAT",
@@ -44,13 +34,13 @@ def test_pyscicat_instrument_create_with_pid_and_no_unique_name(admin):
     assert data["customMetadata"]["pixel"]["valueSI"] == pytest.approx(6.5e-6)
 
 
-def test_instrument_without_pid_gets_a_prefixed_one(admin, settings):
+def test_instrument_without_pid_gets_a_prefixed_one(admin, settings, api):
     data = api(admin).post(URL, {"name": "HRPT"}, format="json").json()
     assert data["pid"].startswith(f"{settings.PID_PREFIX}/")
 
 
 @pytest.mark.parametrize("who", ["anonymous", "owner"])
-def test_only_admins_create_instruments(db, request, who):
+def test_only_admins_create_instruments(db, request, who, api):
     user = None if who == "anonymous" else request.getfixturevalue(who)
     response = api(user).post(URL, {"name": "HRPT"}, format="json")
     assert (response.status_code, response.json()["message"]) == (403, "Forbidden resource")
@@ -61,18 +51,18 @@ def test_only_admins_create_instruments(db, request, who):
     "bad",
     [{}, {"name": ""}, {"name": "X", "customMetadata": "big"}, {"name": "X", "colour": "red"}],
 )
-def test_bad_instrument_input_is_400_and_writes_nothing(admin, bad):
+def test_bad_instrument_input_is_400_and_writes_nothing(admin, bad, api):
     assert api(admin).post(URL, bad, format="json").status_code == 400
     assert not Instrument.objects.exists()
 
 
-def test_duplicate_unique_name_is_409(instruments, admin):
+def test_duplicate_unique_name_is_409(instruments, admin, api):
     response = api(admin).post(URL, {"name": "other", "uniqueName": "TOMCAT"}, format="json")
     assert response.status_code == 409
     assert Instrument.objects.count() == 2
 
 
-def test_everybody_reads_instruments(instruments):
+def test_everybody_reads_instruments(instruments, api):
     client = api()
     assert [i["uniqueName"] for i in client.get(URL).json()] == ["SAXS", "TOMCAT"]
     assert client.get(f"{URL}/count").json() == {"count": 2}
@@ -80,14 +70,14 @@ def test_everybody_reads_instruments(instruments):
     assert client.get(f"{URL}/{quote('psi/saxs', safe='')}").json()["pid"] == "psi/saxs"
 
 
-def test_filter_and_count_where(instruments):
+def test_filter_and_count_where(instruments, api):
     flt = json.dumps({"where": {"name": {"like": "beam"}}})
     assert [i["pid"] for i in api().get(URL, {"filter": flt}).json()] == ["psi/saxs"]
     count = api().get(f"{URL}/count", {"filter": json.dumps({"where": {"name": "TOMCAT"}})})
     assert count.json() == {"count": 1}
 
 
-def test_find_one_reads_pyscicats_bare_json_query(instruments):
+def test_find_one_reads_pyscicats_bare_json_query(instruments, api):
     # pyscicat: GET Instruments/findOne?{"where":{"name":{"like":name}}} (no filter=)
     query = quote(json.dumps({"where": {"name": {"like": "SAXS"}}}))
     response = api().get(f"{URL}/findOne?{query}&access_token=whatever")
@@ -96,7 +86,7 @@ def test_find_one_reads_pyscicats_bare_json_query(instruments):
     assert api().get(f"{URL}/findOne", {"filter": flt}).content == b""
 
 
-def test_missing_instrument_is_404(instruments):
+def test_missing_instrument_is_404(instruments, api):
     response = api().get(f"{URL}/psi/nope")
     assert (response.status_code, response.json()["message"]) == (
         404,
@@ -104,7 +94,7 @@ def test_missing_instrument_is_404(instruments):
     )
 
 
-def test_admin_patches_without_pid_in_the_body(instruments, admin, owner):
+def test_admin_patches_without_pid_in_the_body(instruments, admin, owner, api):
     response = api(admin).patch(f"{URL}/psi/tomcat", {"name": "TOMCAT II"}, format="json")
     assert (response.status_code, response.json()["pid"]) == (200, "psi/tomcat")
     assert Instrument.objects.get(pk="psi/tomcat").name == "TOMCAT II"
@@ -114,13 +104,13 @@ def test_admin_patches_without_pid_in_the_body(instruments, admin, owner):
     assert Instrument.objects.get(pk="psi/tomcat").unique_name == "TOMCAT"
 
 
-def test_delete_needs_a_delete_group(instruments, admin, settings):
+def test_delete_needs_a_delete_group(instruments, admin, settings, api):
     assert api(admin).delete(f"{URL}/psi/tomcat").status_code == 403
     settings.DELETE_GROUPS = ["admin"]
     assert api(admin).delete(f"{URL}/psi/tomcat").json()["uniqueName"] == "TOMCAT"
     assert not Instrument.objects.filter(pk="psi/tomcat").exists()
 
 
-def test_instrument_paths_are_case_insensitive(instruments):
+def test_instrument_paths_are_case_insensitive(instruments, api):
     assert api().get("/api/v3/instruments/FINDONE").json()["pid"] == "psi/saxs"
     assert api().get("/api/v3/INSTRUMENTS/count").json() == {"count": 2}

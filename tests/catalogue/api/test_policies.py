@@ -2,21 +2,11 @@ import json
 import uuid
 
 import pytest
-from rest_framework.test import APIClient
 
 from catalogue.models import HistoryEntry, Policy
-from catalogue.services.tokens import token_issue
 from tests.factories import make_dataset
 
 URL = "/api/v3/Policies"
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        raw, _ = token_issue(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 @pytest.fixture
@@ -31,7 +21,7 @@ def create(client, **fields):
     return client.post(URL, body, format="json")
 
 
-def test_policy_group_member_creates_a_policy(manager):
+def test_policy_group_member_creates_a_policy(manager, api):
     response = create(api(manager), tapeRedundancy="medium")
     assert response.status_code == 201
     data = response.json()
@@ -46,7 +36,7 @@ def test_policy_group_member_creates_a_policy(manager):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "owner", "member"])
-def test_others_may_not_create_or_read_policies(db, request, who):
+def test_others_may_not_create_or_read_policies(db, request, who, api):
     client = api(None if who == "anonymous" else request.getfixturevalue(who))
     assert create(client).status_code == 403
     assert client.get(URL).status_code == 403
@@ -64,18 +54,18 @@ def test_others_may_not_create_or_read_policies(db, request, who):
         {"colour": "red"},
     ],
 )
-def test_bad_policy_input_is_400_and_writes_nothing(admin, bad):
+def test_bad_policy_input_is_400_and_writes_nothing(admin, bad, api):
     assert create(api(admin), **bad).status_code == 400
     assert not Policy.objects.exists()
 
 
-def test_second_policy_for_a_group_is_409(admin):
+def test_second_policy_for_a_group_is_409(admin, api):
     assert create(api(admin)).status_code == 201
     assert create(api(admin), embargoPeriod=9).status_code == 409
     assert Policy.objects.get().embargo_period == 2
 
 
-def test_admin_lists_counts_and_filters_policies(admin):
+def test_admin_lists_counts_and_filters_policies(admin, api):
     make_dataset(owner_group="auto-group")  # the first dataset of a group makes its policy
     create(api(admin))
     client = api(admin)
@@ -87,7 +77,7 @@ def test_admin_lists_counts_and_filters_policies(admin):
     assert client.get(URL, {"filter": flt}).json() == [{"ownerGroup": "p-owner"}]
 
 
-def test_get_patch_one_policy(manager, owner):
+def test_get_patch_one_policy(manager, owner, api):
     pk = create(api(manager)).json()["id"]
     client = api(manager)
     assert client.get(f"{URL}/{pk}").json()["ownerGroup"] == "p-owner"
@@ -100,12 +90,12 @@ def test_get_patch_one_policy(manager, owner):
     assert Policy.objects.get().embargo_period == 0.5
 
 
-def test_unknown_or_malformed_policy_ids_are_404(manager):
+def test_unknown_or_malformed_policy_ids_are_404(manager, api):
     assert api(manager).get(f"{URL}/{uuid.uuid4()}").status_code == 404
     assert api(manager).get(f"{URL}/not-a-uuid").status_code == 404
 
 
-def test_delete_needs_a_delete_group(manager, admin, settings):
+def test_delete_needs_a_delete_group(manager, admin, settings, api):
     pk = create(api(manager)).json()["id"]
     assert api(manager).delete(f"{URL}/{pk}").status_code == 403
     settings.DELETE_GROUPS = ["admin"]
@@ -114,7 +104,7 @@ def test_delete_needs_a_delete_group(manager, admin, settings):
     assert not Policy.objects.exists()
 
 
-def test_update_where_makes_missing_policies_and_updates_all(manager):
+def test_update_where_makes_missing_policies_and_updates_all(manager, api):
     create(api(manager), embargoPeriod=2)
     body = {"ownerGroupList": 'p-owner, "new-group"', "data": {"embargoPeriod": 5}}
     response = api(manager).post(f"{URL}/updateWhere", body, format="json")
@@ -133,17 +123,17 @@ def test_update_where_makes_missing_policies_and_updates_all(manager):
         {"ownerGroupList": 7, "data": {}},
     ],
 )
-def test_bad_update_where_is_400_and_writes_nothing(manager, bad):
+def test_bad_update_where_is_400_and_writes_nothing(manager, bad, api):
     assert api(manager).post(f"{URL}/updateWhere", bad, format="json").status_code == 400
     assert not Policy.objects.exists()
 
 
-def test_update_where_needs_policy_rights(owner):
+def test_update_where_needs_policy_rights(owner, api):
     body = {"ownerGroupList": "p-owner", "data": {"embargoPeriod": 5}}
     assert api(owner).post(f"{URL}/updateWhere", body, format="json").status_code == 403
     assert not Policy.objects.exists()
 
 
-def test_policy_paths_are_case_insensitive(manager):
+def test_policy_paths_are_case_insensitive(manager, api):
     create(api(manager))
     assert api(manager).get("/api/v3/policies/COUNT").json() == {"count": 1}

@@ -1,23 +1,13 @@
 import json
 
 import pytest
-from rest_framework.test import APIClient
 
 from catalogue.access import SYSTEM
 from catalogue.models import HistoryEntry, Proposal
 from catalogue.services.entities import proposal_create
-from catalogue.services.tokens import token_issue
 from tests.factories import make_dataset
 
 URL = "/api/v3/Proposals"
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        raw, _ = token_issue(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def make_proposal(**overrides) -> Proposal:
@@ -62,7 +52,7 @@ def corpus(db):
     }
 
 
-def test_admin_creates_a_proposal_and_gets_201_with_its_id(admin):
+def test_admin_creates_a_proposal_and_gets_201_with_its_id(admin, api):
     response = api(admin).post(URL, body(), format="json")
     assert response.status_code == 201
     data = response.json()
@@ -78,7 +68,7 @@ def test_admin_creates_a_proposal_and_gets_201_with_its_id(admin):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "owner", "outsider"])
-def test_only_admins_and_proposal_groups_create_proposals(db, who, request, settings):
+def test_only_admins_and_proposal_groups_create_proposals(db, who, request, settings, api):
     user = None if who == "anonymous" else request.getfixturevalue(who)
     response = api(user).post(URL, body(), format="json")
     assert response.status_code == 403
@@ -104,25 +94,25 @@ def test_only_admins_and_proposal_groups_create_proposals(db, who, request, sett
         {"proposalId": None},
     ],
 )
-def test_bad_proposal_input_is_400_and_writes_nothing(admin, bad):
+def test_bad_proposal_input_is_400_and_writes_nothing(admin, bad, api):
     response = api(admin).post(URL, body(**bad), format="json")
     assert response.status_code == 400
     assert response.json()["statusCode"] == 400
     assert not Proposal.objects.exists()
 
 
-def test_a_body_that_is_not_an_object_is_400(admin):
+def test_a_body_that_is_not_an_object_is_400(admin, api):
     assert api(admin).post(URL, [body()], format="json").status_code == 400
 
 
-def test_duplicate_proposal_id_is_409(admin):
+def test_duplicate_proposal_id_is_409(admin, api):
     assert api(admin).post(URL, body(), format="json").status_code == 201
     response = api(admin).post(URL, body(title="again"), format="json")
     assert response.status_code == 409
     assert Proposal.objects.get().title == "Grain growth in nickel superalloys"
 
 
-def test_is_valid_answers_200_for_writers_and_403_for_others(admin, outsider):
+def test_is_valid_answers_200_for_writers_and_403_for_others(admin, outsider, api):
     client = api(admin)
     assert client.post(f"{URL}/isValid", body(), format="json").json() == {"valid": True}
     answer = client.post(f"{URL}/isValid", body(email="nope"), format="json")
@@ -142,7 +132,7 @@ def test_is_valid_answers_200_for_writers_and_403_for_others(admin, outsider):
         ("admin", {"own", "foreign", "public"}),
     ],
 )
-def test_list_count_and_get_follow_the_read_rules(corpus, request, who, visible):
+def test_list_count_and_get_follow_the_read_rules(corpus, request, who, visible, api):
     client = api(None if who == "anonymous" else request.getfixturevalue(who))
     assert {p["proposalId"] for p in client.get(URL).json()} == visible
     assert client.get(f"{URL}/count").json() == {"count": len(visible)}
@@ -152,7 +142,7 @@ def test_list_count_and_get_follow_the_read_rules(corpus, request, who, visible)
         assert client.get(f"{URL}/{pid}/authorization").json() == {"canAccess": pid in visible}
 
 
-def test_missing_proposal_is_404_and_not_authorized(owner):
+def test_missing_proposal_is_404_and_not_authorized(owner, api):
     response = api(owner).get(f"{URL}/nope")
     assert response.status_code == 404
     assert response.json() == {
@@ -163,14 +153,14 @@ def test_missing_proposal_is_404_and_not_authorized(owner):
     assert api(owner).get(f"{URL}/nope/authorization").json() == {"canAccess": False}
 
 
-def test_access_groups_match_whole_names_only(db):
+def test_access_groups_match_whole_names_only(db, api):
     from tests.factories import make_user
 
     make_proposal(proposal_id="p", access_groups=["p-readers-2", "xp-readers"])
     assert api(make_user("rita", "p-readers")).get(f"{URL}/count").json() == {"count": 0}
 
 
-def test_filter_where_order_limit_and_fields(corpus, admin):
+def test_filter_where_order_limit_and_fields(corpus, admin, api):
     flt = {
         "where": {"ownerGroup": "x"},
         "limits": {"limit": 1, "order": "proposalId:desc"},
@@ -184,18 +174,18 @@ def test_filter_where_order_limit_and_fields(corpus, admin):
     ]
 
 
-def test_bad_filter_is_400(admin):
+def test_bad_filter_is_400(admin, api):
     assert api(admin).get(URL, {"filter": "{not json"}).status_code == 400
     unknown = json.dumps({"where": {"colour": "red"}})
     assert api(admin).get(URL, {"filter": unknown}).status_code == 400
 
 
-def test_paths_are_case_insensitive(corpus, admin):
+def test_paths_are_case_insensitive(corpus, admin, api):
     assert api(admin).get("/api/v3/proposals/COUNT").json() == {"count": 3}
     assert api(admin).get("/api/v3/PROPOSALS/own").json()["proposalId"] == "own"
 
 
-def test_fullquery_matches_text_and_fields_within_what_the_user_reads(corpus, owner):
+def test_fullquery_matches_text_and_fields_within_what_the_user_reads(corpus, owner, api):
     client = api(owner)
     found = client.get(f"{URL}/fullquery", {"fields": json.dumps({"text": "STEEL"})}).json()
     assert [p["proposalId"] for p in found] == ["own"]
@@ -209,7 +199,7 @@ def test_fullquery_matches_text_and_fields_within_what_the_user_reads(corpus, ow
     ]
 
 
-def test_fullfacet_counts_per_value_and_in_all(corpus, admin):
+def test_fullfacet_counts_per_value_and_in_all(corpus, admin, api):
     facets = json.dumps(["ownerGroup", "accessGroups"])
     data = api(admin).get(f"{URL}/fullfacet", {"facets": facets}).json()
     assert data == [
@@ -223,7 +213,7 @@ def test_fullfacet_counts_per_value_and_in_all(corpus, admin):
     assert empty == [{"all": []}]
 
 
-def test_patch_without_proposal_id_updates_and_records_history(corpus, admin):
+def test_patch_without_proposal_id_updates_and_records_history(corpus, admin, api):
     response = api(admin).patch(f"{URL}/own", {"title": "New title"}, format="json")
     assert response.status_code == 200
     assert response.json()["proposalId"] == "own"
@@ -232,7 +222,7 @@ def test_patch_without_proposal_id_updates_and_records_history(corpus, admin):
     assert entry.after == {"title": "New title"}
 
 
-def test_patch_ignores_proposal_id_and_server_fields_sent_back(corpus, admin):
+def test_patch_ignores_proposal_id_and_server_fields_sent_back(corpus, admin, api):
     record = api(admin).get(f"{URL}/own").json()
     record["abstract"] = "Changed"
     response = api(admin).patch(f"{URL}/own", record, format="json")
@@ -240,7 +230,7 @@ def test_patch_ignores_proposal_id_and_server_fields_sent_back(corpus, admin):
     assert Proposal.objects.get(pk="own").abstract == "Changed"
 
 
-def test_patch_needs_write_rights_and_bad_input_changes_nothing(corpus, owner, admin):
+def test_patch_needs_write_rights_and_bad_input_changes_nothing(corpus, owner, admin, api):
     assert api(owner).patch(f"{URL}/own", {"title": "Mine"}, format="json").status_code == 403
     assert api(admin).patch(f"{URL}/own", {"title": ""}, format="json").status_code == 400
     assert api(admin).patch(f"{URL}/own", {"size": 3}, format="json").status_code == 400
@@ -248,7 +238,7 @@ def test_patch_needs_write_rights_and_bad_input_changes_nothing(corpus, owner, a
     assert Proposal.objects.get(pk="own").title == "Strain in steel"
 
 
-def test_delete_needs_a_delete_group_and_answers_the_deleted_record(corpus, admin, settings):
+def test_delete_needs_a_delete_group_and_answers_the_deleted_record(corpus, admin, settings, api):
     assert api(admin).delete(f"{URL}/own").status_code == 403
     settings.DELETE_GROUPS = ["admin"]
     response = api(admin).delete(f"{URL}/own")
@@ -256,7 +246,7 @@ def test_delete_needs_a_delete_group_and_answers_the_deleted_record(corpus, admi
     assert not Proposal.objects.filter(pk="own").exists()
 
 
-def test_datasets_of_a_proposal_are_the_visible_ones(corpus, owner, outsider):
+def test_datasets_of_a_proposal_are_the_visible_ones(corpus, owner, outsider, api):
     mine = make_dataset(proposal_ids=["own"])
     make_dataset(proposal_ids=["own"], owner_group="x")
     make_dataset(proposal_ids=["other"])
@@ -266,7 +256,7 @@ def test_datasets_of_a_proposal_are_the_visible_ones(corpus, owner, outsider):
     assert api(outsider).get(f"{URL}/own/datasets").json() == []
 
 
-def test_count_reads_filter_as_a_where_or_as_a_bare_where(corpus, admin):
+def test_count_reads_filter_as_a_where_or_as_a_bare_where(corpus, admin, api):
     client = api(admin)
     wrapped = json.dumps({"where": {"ownerGroup": "x"}})
     assert client.get(f"{URL}/count", {"filter": wrapped}).json() == {"count": 2}

@@ -2,24 +2,14 @@ import json
 from urllib.parse import quote
 
 import pytest
-from rest_framework.test import APIClient
 
 from catalogue.access import SYSTEM
 from catalogue.models import Dataset, HistoryEntry, PublishedData
 from catalogue.services import attachment_add
 from catalogue.services.entities import proposal_create
-from catalogue.services.tokens import token_issue
 from tests.factories import make_dataset
 
 URL = "/api/v3/PublishedData"
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        raw, _ = token_issue(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def v3(pids, **overrides) -> dict:
@@ -45,7 +35,7 @@ def dataset(db):
 
 
 @pytest.fixture
-def pending(owner, dataset, settings):
+def pending(owner, dataset, settings, api):
     settings.DOI_PREFIX = "10.17199/"
     response = api(owner).post(URL, v3([dataset.pid], status="pending_registration"), format="json")
     assert response.status_code == 201, response.json()
@@ -72,7 +62,7 @@ def test_create_answers_the_v3_shape_and_stores_the_v4_one(pending, dataset):
     assert record.metadata["relatedIdentifiers"] == [{"relatedIdentifier": "10.1000/journal.1"}]
 
 
-def test_doi_prefix_defaults_when_the_setting_is_absent(owner, dataset, settings):
+def test_doi_prefix_defaults_when_the_setting_is_absent(owner, dataset, settings, api):
     if hasattr(settings, "DOI_PREFIX"):
         del settings.DOI_PREFIX
     doi = api(owner).post(URL, v3([dataset.pid]), format="json").json()["doi"]
@@ -94,20 +84,20 @@ def test_doi_prefix_defaults_when_the_setting_is_absent(owner, dataset, settings
         {"numberOfFiles": -1},
     ],
 )
-def test_bad_input_is_400_and_writes_nothing(owner, dataset, bad):
+def test_bad_input_is_400_and_writes_nothing(owner, dataset, bad, api):
     response = api(owner).post(URL, v3([dataset.pid], **bad), format="json")
     assert response.status_code == 400
     assert response.json()["error"] == "Bad Request"
     assert not PublishedData.objects.exists()
 
 
-def test_missing_fields_are_listed_as_upstream_does(owner, dataset):
+def test_missing_fields_are_listed_as_upstream_does(owner, dataset, api):
     response = api(owner).post(URL, {"title": "only a title"}, format="json")
     assert response.status_code == 400
     assert "publisher should not be empty" in response.json()["message"]
 
 
-def test_only_publishable_datasets_go_in_pid_array(member, outsider, dataset):
+def test_only_publishable_datasets_go_in_pid_array(member, outsider, dataset, api):
     # member reads the dataset (access group) but only owners and admins may publish it
     shared = make_dataset(access_groups=["p-readers"])
     assert api(member).post(URL, v3([shared.pid]), format="json").status_code == 403
@@ -117,7 +107,7 @@ def test_only_publishable_datasets_go_in_pid_array(member, outsider, dataset):
     assert not PublishedData.objects.exists()
 
 
-def test_anonymous_sees_registered_records_only(pending, owner, outsider):
+def test_anonymous_sees_registered_records_only(pending, owner, outsider, api):
     doi = pending["doi"]
     assert api().get(url_of(doi)).status_code == 404
     assert api().get(URL).json() == []
@@ -129,7 +119,7 @@ def test_anonymous_sees_registered_records_only(pending, owner, outsider):
     assert api().get(f"{URL}/count").json() == {"count": 1}
 
 
-def test_register_publishes_the_datasets_in_one_step(pending, outsider, dataset):
+def test_register_publishes_the_datasets_in_one_step(pending, outsider, dataset, api):
     response = api(outsider).post(url_of(pending["doi"], "/register"))  # any signed-in user
     assert response.status_code == 201
     assert response.json()["status"] == "registered"
@@ -144,20 +134,20 @@ def test_register_publishes_the_datasets_in_one_step(pending, outsider, dataset)
     assert (record.status, record.registered_time is not None) == ("registered", True)
 
 
-def test_register_again_keeps_the_first_registration_time(pending, owner):
+def test_register_again_keeps_the_first_registration_time(pending, owner, api):
     first = api(owner).post(url_of(pending["doi"], "/register")).json()["registeredTime"]
     again = api(owner).post(url_of(pending["doi"], "/register")).json()["registeredTime"]
     assert again == first
 
 
-def test_register_needs_a_signed_in_user_and_an_existing_record(pending, owner):
+def test_register_needs_a_signed_in_user_and_an_existing_record(pending, owner, api):
     assert api().post(url_of(pending["doi"], "/register")).status_code == 404
     assert api(owner).post(url_of("10.17199/nope", "/register")).status_code == 404
     assert PublishedData.objects.get().status == "private"
     assert not Dataset.objects.get().is_published
 
 
-def test_status_filter_speaks_v3_words(pending, owner, dataset):
+def test_status_filter_speaks_v3_words(pending, owner, dataset, api):
     other = api(owner).post(URL, v3([dataset.pid], title="Second"), format="json").json()
     api(owner).post(url_of(other["doi"], "/register"))
     client = api(owner)
@@ -173,7 +163,7 @@ def test_status_filter_speaks_v3_words(pending, owner, dataset):
     assert client.get(URL, {"filter": bad}).status_code == 400
 
 
-def test_list_honours_limits_and_fields(pending, owner, dataset):
+def test_list_honours_limits_and_fields(pending, owner, dataset, api):
     api(owner).post(URL, v3([dataset.pid], title="Second"), format="json")
     flt = json.dumps({"limits": {"limit": 1, "order": "title:asc"}, "fields": ["title"]})
     assert api(owner).get(URL, {"filter": flt}).json() == [{"title": "Second"}]
@@ -183,7 +173,7 @@ def test_list_honours_limits_and_fields(pending, owner, dataset):
     ]
 
 
-def test_patch_updates_v3_fields_and_guards_the_rest(pending, owner, outsider, member):
+def test_patch_updates_v3_fields_and_guards_the_rest(pending, owner, outsider, member, api):
     target = url_of(pending["doi"])
     response = api(outsider).patch(
         target, {"title": "Better title", "publisher": "PSI"}, format="json"
@@ -202,14 +192,16 @@ def test_patch_updates_v3_fields_and_guards_the_rest(pending, owner, outsider, m
     assert (record.title, record.abstract, record.status) == ("Better title", "New", "private")
 
 
-def test_resync_updates_and_answers_201(pending, owner):
+def test_resync_updates_and_answers_201(pending, owner, api):
     response = api(owner).post(
         url_of(pending["doi"], "/resync"), {"url": "https://x.org/1"}, format="json"
     )
     assert (response.status_code, response.json()["url"]) == (201, "https://x.org/1")
 
 
-def test_delete_needs_a_delete_group_and_keeps_registered_records(pending, owner, admin, settings):
+def test_delete_needs_a_delete_group_and_keeps_registered_records(
+    pending, owner, admin, settings, api
+):
     doi = pending["doi"]
     assert api(admin).delete(url_of(doi)).status_code == 403
     settings.DELETE_GROUPS = ["admin"]
@@ -220,14 +212,14 @@ def test_delete_needs_a_delete_group_and_keeps_registered_records(pending, owner
     assert PublishedData.objects.filter(doi=doi).exists()
 
 
-def test_delete_of_a_pending_record_answers_it(pending, admin, settings):
+def test_delete_of_a_pending_record_answers_it(pending, admin, settings, api):
     settings.DELETE_GROUPS = ["admin"]
     response = api(admin).delete(url_of(pending["doi"]))
     assert (response.status_code, response.json()["doi"]) == (200, pending["doi"])
     assert not PublishedData.objects.exists()
 
 
-def test_form_populate_prefills_from_a_readable_dataset(owner, outsider):
+def test_form_populate_prefills_from_a_readable_dataset(owner, outsider, api):
     proposal_create(
         user=SYSTEM,
         data={
@@ -252,7 +244,7 @@ def test_form_populate_prefills_from_a_readable_dataset(owner, outsider):
     assert api(owner).get(f"{URL}/formpopulate").status_code == 400
 
 
-def test_published_data_paths_are_case_insensitive(pending, owner):
+def test_published_data_paths_are_case_insensitive(pending, owner, api):
     assert api(owner).get("/api/v3/publisheddata/COUNT").json() == {"count": 1}
     doi = quote(pending["doi"], safe="")
     assert api(owner).get(f"/api/v3/PUBLISHEDDATA/{doi}").json()["doi"] == pending["doi"]

@@ -31,6 +31,8 @@ from pyscicat.model import (
     Sample,
 )
 
+from tests.factories import make_user
+
 from .pyscicat_support import (
     SCICAT_TEST_SETTINGS,
     api_url,
@@ -40,7 +42,6 @@ from .pyscicat_support import (
     derived_dataset,
     login_token,
     password_of,
-    persona,
     raw_dataset,
     scicat_request,
     thumbnail_of,
@@ -57,21 +58,21 @@ def scicat_groups(settings):
 
 
 @pytest.fixture
-def ingestor(transactional_db):
-    """The facility's ingestion account; in ADMIN_GROUPS as in pyscicat's CI."""
-    return persona("ingestor", "ingestor")
+def ingestor(admin):
+    """The facility's ingestion account: the admin persona (ADMIN_GROUPS), as in pyscicat's CI."""
+    return admin
 
 
 @pytest.fixture
 def user1(transactional_db):
     """A scientist in group1, which may create datasets and samples for its own group."""
-    return persona("user1", "group1")
+    return make_user("user1", "group1")
 
 
 @pytest.fixture
 def archive_manager(transactional_db):
     """In DELETE_GROUPS."""
-    return persona("archivemanager", "archivemanager")
+    return make_user("archivemanager", "archivemanager")
 
 
 @pytest.fixture

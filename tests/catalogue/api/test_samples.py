@@ -1,23 +1,13 @@
 import json
 
 import pytest
-from rest_framework.test import APIClient
 
 from catalogue.access import SYSTEM
 from catalogue.models import Sample
 from catalogue.services.entities import sample_create
-from catalogue.services.tokens import token_issue
 from tests.factories import make_dataset
 
 URL = "/api/v3/Samples"
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        raw, _ = token_issue(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def make_sample(sample_id: str, **overrides) -> Sample:
@@ -58,7 +48,7 @@ def fullquery(client, fields):
     return sorted(s["sampleId"] for s in response.json())
 
 
-def test_pyscicat_sample_is_created_with_si_values(owner):
+def test_pyscicat_sample_is_created_with_si_values(owner, api):
     sample = {
         "sampleId": "s-1",
         "owner": "Ada Lovelace",
@@ -76,7 +66,7 @@ def test_pyscicat_sample_is_created_with_si_values(owner):
     assert "unitIssues" not in data
 
 
-def test_sample_id_is_made_when_missing(owner):
+def test_sample_id_is_made_when_missing(owner, api):
     data = api(owner).post(URL, {"ownerGroup": "p-owner"}, format="json").json()
     assert len(data["sampleId"]) == 36
     assert Sample.objects.get().pk == data["sampleId"]
@@ -92,14 +82,14 @@ def test_sample_id_is_made_when_missing(owner):
         ("admin", "someone-else", 201),
     ],
 )
-def test_sample_create_matrix(db, request, who, group, expected):
+def test_sample_create_matrix(db, request, who, group, expected, api):
     user = None if who == "anonymous" else request.getfixturevalue(who)
     response = api(user).post(URL, {"ownerGroup": group}, format="json")
     assert response.status_code == expected
     assert Sample.objects.count() == (1 if expected == 201 else 0)
 
 
-def test_privileged_sample_group_creates_for_any_group(outsider, settings):
+def test_privileged_sample_group_creates_for_any_group(outsider, settings, api):
     settings.SAMPLE_PRIVILEGED_GROUPS = ["other-group"]
     assert api(outsider).post(URL, {"ownerGroup": "anyone"}, format="json").status_code == 201
 
@@ -114,13 +104,13 @@ def test_privileged_sample_group_creates_for_any_group(outsider, settings):
         {"accessGroups": [1, 2]},
     ],
 )
-def test_bad_sample_input_is_400_and_writes_nothing(owner, bad):
+def test_bad_sample_input_is_400_and_writes_nothing(owner, bad, api):
     response = api(owner).post(URL, {"ownerGroup": "p-owner", **bad}, format="json")
     assert response.status_code == 400
     assert not Sample.objects.exists()
 
 
-def test_duplicate_sample_id_is_409(owner):
+def test_duplicate_sample_id_is_409(owner, api):
     make_sample("s-1")
     assert (
         api(owner)
@@ -139,7 +129,7 @@ def test_duplicate_sample_id_is_409(owner):
         ("admin", {"hot", "cold", "hidden"}),
     ],
 )
-def test_reads_follow_the_sample_rules(corpus, request, who, visible):
+def test_reads_follow_the_sample_rules(corpus, request, who, visible, api):
     client = api(None if who == "anonymous" else request.getfixturevalue(who))
     assert {s["sampleId"] for s in client.get(URL).json()} == visible
     assert client.get(f"{URL}/count").json() == {"count": len(visible)}
@@ -150,7 +140,7 @@ def test_reads_follow_the_sample_rules(corpus, request, who, visible):
     assert client.get(f"{URL}/nope").status_code == 404
 
 
-def test_characteristics_conditions_with_a_unit_compare_si_values(corpus, admin):
+def test_characteristics_conditions_with_a_unit_compare_si_values(corpus, admin, api):
     client = api(admin)
     above_20_celsius = {"lhs": "temperature", "relation": "GREATER_THAN", "rhs": 20, "unit": "degC"}
     assert fullquery(client, {"characteristics": [above_20_celsius]}) == ["hot"]
@@ -162,7 +152,7 @@ def test_characteristics_conditions_with_a_unit_compare_si_values(corpus, admin)
     assert fullquery(client, {"characteristics": [wrong_dimension]}) == []
 
 
-def test_characteristics_conditions_without_a_unit(corpus, admin):
+def test_characteristics_conditions_without_a_unit(corpus, admin, api):
     client = api(admin)
     water = {"lhs": "chemical_formula", "relation": "EQUAL_TO_STRING", "rhs": "H2O"}
     assert fullquery(client, {"characteristics": [water]}) == ["hot"]
@@ -187,13 +177,13 @@ def test_characteristics_conditions_without_a_unit(corpus, admin):
         {"colour": "red"},
     ],
 )
-def test_bad_fullquery_is_400(corpus, admin, bad):
+def test_bad_fullquery_is_400(corpus, admin, bad, api):
     response = api(admin).get(f"{URL}/fullquery", {"fields": json.dumps(bad)})
     assert response.status_code == 400
     assert response.json()["error"] == "Bad Request"
 
 
-def test_metadata_keys_are_dotted_paths_of_readable_samples(corpus, owner, admin):
+def test_metadata_keys_are_dotted_paths_of_readable_samples(corpus, owner, admin, api):
     keys = api(owner).get(f"{URL}/metadataKeys").json()
     assert keys == [
         "chemical_formula",
@@ -210,7 +200,7 @@ def test_metadata_keys_are_dotted_paths_of_readable_samples(corpus, owner, admin
     ]
 
 
-def test_find_one_answers_the_first_match_or_an_empty_body(corpus, member):
+def test_find_one_answers_the_first_match_or_an_empty_body(corpus, member, api):
     flt = json.dumps({"where": {"description": {"like": "Lyso"}}, "include": ["datasets"]})
     response = api(member).get(f"{URL}/findOne", {"filter": flt})
     assert response.json()["sampleId"] == "hot"
@@ -221,7 +211,7 @@ def test_find_one_answers_the_first_match_or_an_empty_body(corpus, member):
     assert (none.status_code, none.content) == (200, b"")
 
 
-def test_patch_without_sample_id_recomputes_si_values(corpus, owner):
+def test_patch_without_sample_id_recomputes_si_values(corpus, owner, api):
     changes = {"sampleCharacteristics": {"temperature": q(25, "degC")}}
     response = api(owner).patch(f"{URL}/hot", changes, format="json")
     assert response.status_code == 200
@@ -231,7 +221,7 @@ def test_patch_without_sample_id_recomputes_si_values(corpus, owner):
     )
 
 
-def test_patch_rights_and_bad_input(corpus, member, owner):
+def test_patch_rights_and_bad_input(corpus, member, owner, api):
     assert api(member).patch(f"{URL}/hot", {"description": "x"}, format="json").status_code == 403
     bad = api(owner).patch(f"{URL}/hot", {"ownerGroup": "someone-else"}, format="json")
     assert bad.status_code == 403
@@ -239,7 +229,7 @@ def test_patch_rights_and_bad_input(corpus, member, owner):
     assert Sample.objects.get(pk="hot").owner_group == "p-owner"
 
 
-def test_delete_needs_a_delete_group(corpus, owner, settings):
+def test_delete_needs_a_delete_group(corpus, owner, settings, api):
     assert api(owner).delete(f"{URL}/hot").status_code == 403
     settings.DELETE_GROUPS = ["p-owner"]
     response = api(owner).delete(f"{URL}/hot")
@@ -247,13 +237,13 @@ def test_delete_needs_a_delete_group(corpus, owner, settings):
     assert not Sample.objects.filter(pk="hot").exists()
 
 
-def test_datasets_of_a_sample_are_the_visible_ones(corpus, member, outsider):
+def test_datasets_of_a_sample_are_the_visible_ones(corpus, member, outsider, api):
     shared = make_dataset(sample_ids=["hot"], access_groups=["p-readers"])
     make_dataset(sample_ids=["hot"])
     assert [d["pid"] for d in api(member).get(f"{URL}/hot/datasets").json()] == [shared.pid]
     assert api(outsider).get(f"{URL}/hot/datasets").json() == []
 
 
-def test_sample_paths_are_case_insensitive(corpus, admin):
+def test_sample_paths_are_case_insensitive(corpus, admin, api):
     assert api(admin).get("/api/v3/samples/count").json() == {"count": 3}
     assert api(admin).get("/api/v3/SAMPLES/hot/AUTHORIZATION").json() == {"canAccess": True}

@@ -5,22 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from rest_framework.test import APIClient
 
 from catalogue.models import ApiToken
-from catalogue.services.tokens import token_issue
 from tests.factories import make_user
+
+from .clients import client_for
 
 UNAUTHENTICATED = {"statusCode": 401, "message": "Unauthenticated", "error": "Unauthorized"}
 NOT_YOURS = {"statusCode": 403, "message": "Access Forbidden or Unauthorized", "error": "Forbidden"}
-
-
-def client_for(user=None) -> APIClient:
-    api = APIClient()
-    if user is not None:
-        raw, _ = token_issue(user=user)
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return api
 
 
 def lifetime(token: ApiToken) -> int:

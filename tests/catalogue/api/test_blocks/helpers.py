@@ -1,24 +1,13 @@
-"""Clients, URLs and request bodies shared by the block and attachment API tests."""
+"""URLs and request bodies shared by the block and attachment API tests."""
 
 from __future__ import annotations
 
 import json
 from urllib.parse import quote
 
-from rest_framework.test import APIClient
-
 from catalogue.models import Dataset
-from catalogue.services.tokens import token_issue
 
 FILE_TIME = "2026-01-15 10:00:00.123456"  # pyscicat's get_file_mod_time: naive, space-separated
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        raw, _ = token_issue(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def nested(dataset, suffix: str = "origdatablocks") -> str:

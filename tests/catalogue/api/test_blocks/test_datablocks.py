@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from catalogue.models import Datablock, Dataset
 
-from .helpers import body, client_for, nested
+from ..clients import client_for
+from .helpers import body, nested
 
 
 def archive(archive_id: str = "tape-1/pkg-1", count: int = 2) -> dict:

@@ -13,7 +13,8 @@ from catalogue.models import DataFile, OrigDatablock
 from catalogue.services import origdatablock_add
 from tests.factories import make_dataset
 
-from .helpers import FILE_TIME, body, client_for, counters, files, nested, pyscicat_block
+from ..clients import client_for
+from .helpers import FILE_TIME, body, counters, files, nested, pyscicat_block
 
 # --- Creating ------------------------------------------------------------------------------------
 

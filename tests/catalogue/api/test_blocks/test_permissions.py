@@ -9,7 +9,8 @@ from catalogue.models import OrigDatablock
 from catalogue.services import origdatablock_add
 from tests.factories import make_dataset
 
-from .helpers import body, client_for, files, nested, pyscicat_block
+from ..clients import client_for
+from .helpers import body, files, nested, pyscicat_block
 
 # --- Permissions ---------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from catalogue.models import Dataset, OrigDatablock
 from catalogue.services import origdatablock_add
 from tests.factories import make_dataset
 
-from .helpers import body, client_for, counters, files, pyscicat_block
+from ..clients import client_for
+from .helpers import body, counters, files, pyscicat_block
 
 BASE = "/api/v3/origdatablocks"
 
