@@ -216,6 +216,22 @@ CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.tasks.apply_outbox", "schedule": 60.0},
 }
 
+# --- Downloads (docs/portal.md): directories files may be served from; empty disables them ----
+DOWNLOAD_ROOTS = env_list("DOWNLOAD_ROOTS")
+# Internal nginx location for X-Accel-Redirect downloads (empty: Django streams files itself).
+DOWNLOAD_X_ACCEL_PREFIX = os.environ.get("DOWNLOAD_X_ACCEL_PREFIX", "")
+
+# --- Publishing: public base URL, landing pages and OAI-PMH (docs/publishing.md) -------------
+SITE_URL = os.environ.get("SITE_URL", "")
+SITE_NAME = os.environ.get("SITE_NAME", "")
+OAI_REPOSITORY_NAME = os.environ.get("OAI_REPOSITORY_NAME", "")
+OAI_REPOSITORY_IDENTIFIER = os.environ.get("OAI_REPOSITORY_IDENTIFIER", "fedcat.local")
+OAI_ADMIN_EMAILS = env_list("OAI_ADMIN_EMAILS")
+OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 100)
+OAI_TOKEN_TTL_SECONDS = env_int("OAI_TOKEN_TTL_SECONDS", 86400)
+OAI_SETS = env_bool("OAI_SETS", True)
+OAI_DATACENTRE_SYMBOL = os.environ.get("OAI_DATACENTRE_SYMBOL", "")
+
 # --- Catalogue: identifiers, SciCat group settings, policies ------------------------------------
 # Dataset pids are "<PID_PREFIX>/<uuid4>"; SciCat sites use their handle prefix here.
 PID_PREFIX = os.environ.get("PID_PREFIX", "fedcat").rstrip("/")

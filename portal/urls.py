@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,5 +14,4 @@ urlpatterns = [
     path("panosc-api/", include("search.panosc.urls")),
     path("", include("catalogue.publishing.urls")),
     path("", include("portal.urls_pages")),
-    path("", views.home, name="home"),
 ]

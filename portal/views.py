@@ -1,10 +1,6 @@
-"""Browser views of the site. The portal issue grows these; for now a front page."""
+"""Browser views of the site live in portal/pages/ and portal/downloads/; `home` stays for the
+root route in portal/urls.py (the search page answers "/" first)."""
 
-from django.shortcuts import render
+from portal.pages.search import search_page as home
 
-from catalogue.models import Dataset
-
-
-def home(request):
-    datasets = Dataset.objects.visible_to(request.user).order_by("-creation_time")[:20]
-    return render(request, "portal/home.html", {"datasets": datasets})
+__all__ = ["home"]

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# The demo's files live in the data dir; let the portal serve them unless told otherwise.
+DATA_DIR=${FEDCAT_DATA_DIR:-var}
+export DOWNLOAD_ROOTS=${DOWNLOAD_ROOTS:-$(cd "$DATA_DIR" && pwd)/demo-files}
 
 set -m # job control: each child gets its own process group, so stopping it reaches its children
 pids=()
