@@ -25,10 +25,16 @@ class PublishedData(Queryable):
     status = models.CharField(
         max_length=20, choices=PublishedDataStatus.choices, default=PublishedDataStatus.PRIVATE
     )
+    # Set when a registered DOI is withdrawn (DataCite event `hide`; the DOI is never deleted):
+    # its landing page becomes a tombstone (410) and OAI-PMH reports the record deleted.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name_plural = "published data"
         ordering = ["-created_at"]
+        # OAI-PMH lists records by datestamp (updated_at), then DOI.
+        indexes = [models.Index(fields=["updated_at", "doi"], name="publisheddata_oai_order")]
 
     def __str__(self) -> str:
         return self.doi
