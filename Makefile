@@ -11,7 +11,7 @@ PORT ?= 8000
 export HOST PORT VENV
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint migrate demo bench clean clean-data
+.PHONY: help install run test check lint migrate demo bench clean clean-data prod load
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -46,6 +46,12 @@ check: lint test ## lint, format check, then the tests
 
 bench: $(STAMP) ## dataset-creation benchmark, throwaway SQLite unless DATABASE_URL (ARGS="--count 10000")
 	$(PY) bench/create_datasets.py $(ARGS)
+
+prod: $(STAMP) ## gunicorn + Celery worker + beat on local PostgreSQL/Redis, DEBUG off (scripts/prod.sh)
+	@bash scripts/prod.sh
+
+load: $(STAMP) ## load test against a local site (ARGS="--url http://127.0.0.1:8000 --users 50 --duration 60")
+	$(PY) bench/load.py $(ARGS)
 
 clean: ## remove caches (keeps .venv and the data in var/)
 	rm -rf .pytest_cache .ruff_cache

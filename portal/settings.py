@@ -6,6 +6,7 @@ under FEDCAT_DATA_DIR (default ./var). Every variable is documented in README.md
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -46,10 +47,18 @@ def _secret_key() -> str:
     if key := os.environ.get("SECRET_KEY"):
         return key
     key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:  # O_EXCL: of two processes starting together, exactly one writes the key
+        fd = os.open(key_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(50))
+    for _ in range(50):  # the other process may still be writing it
+        if key := key_file.read_text().strip():
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{key_file} is empty")
 
 
 SECRET_KEY = _secret_key()
@@ -70,9 +79,12 @@ INSTALLED_APPS = [
     "catalogue",
     "search",
     "portal",
+    "portal.observability",
 ]
 
 MIDDLEWARE = [
+    "portal.observability.logging.RequestIdMiddleware",
+    "portal.observability.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,12 +150,45 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or DATA_DIR / "static")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "media/"
 
+# --- Logging: LOG_FORMAT=json gives one JSON object per line (with request_id), text a plain line.
+LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json" else "text"
+ACCESS_LOG = env_bool("ACCESS_LOG", False)  # one line per request (logger fedcat.access)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.observability.logging.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.observability.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Operations: /metrics (bearer token when METRICS_TOKEN is set), worker metrics port ---------
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
+
+# --- HTTPS: HTTPS=true behind a TLS proxy turns on secure cookies, the redirect and HSTS --------
+HTTPS = env_bool("HTTPS", False)
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^-/", r"^metrics$"]  # probes and scrapers speak plain HTTP inside
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+# HSTS preload puts the domain into the browsers' built-in list, hard to undo: a site opts in with
+# SECURE_HSTS_PRELOAD=true, it is not a default, so the deploy check's reminder is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -207,6 +252,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through LOGGING (JSON or text, with request ids), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Search: the backend (a dotted path) and where the embedded tantivy index lives ------------
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "search.backends.tantivy_backend.TantivyBackend")
@@ -214,6 +261,8 @@ SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR") or DATA_DIR / "search
 # Safety net: outbox rows left behind while the broker was down are applied within a minute.
 CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.tasks.apply_outbox", "schedule": 60.0},
+    # /-/ready fails when the newest heartbeat is older than twice this interval.
+    "worker-heartbeat": {"task": "catalogue.tasks.worker_heartbeat", "schedule": 30.0},
 }
 
 # --- Downloads (docs/portal.md): directories files may be served from; empty disables them ----

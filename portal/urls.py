@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
 urlpatterns = [
+    path("", include("portal.observability.urls")),
     path("admin/", admin.site.urls),
     path("api/v3/", include("catalogue.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
