@@ -169,6 +169,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The Elasticsearch client logs every request at INFO.
+    "loggers": {"elastic_transport": {"level": "WARNING"}},
 }
 
 # --- Operations: /metrics (bearer token when METRICS_TOKEN is set), worker metrics port ---------
@@ -258,6 +260,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # --- Search: the backend (a dotted path) and where the embedded tantivy index lives ------------
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "search.backends.tantivy_backend.TantivyBackend")
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR") or DATA_DIR / "search-index")
+# Elasticsearch (SEARCH_BACKEND=search.backends.elasticsearch_backend.ElasticsearchBackend).
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "fedcat")
+ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY", "")
+ELASTICSEARCH_USERNAME = os.environ.get("ELASTICSEARCH_USERNAME", "")
+ELASTICSEARCH_PASSWORD = os.environ.get("ELASTICSEARCH_PASSWORD", "")
+ELASTICSEARCH_VERIFY_CERTS = env_bool("ELASTICSEARCH_VERIFY_CERTS", True)
+ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS", "")
 # Safety net: outbox rows left behind while the broker was down are applied within a minute.
 CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.tasks.apply_outbox", "schedule": 60.0},
