@@ -1,21 +1,26 @@
 """Demo data: a small, realistic catalogue to try fedcat with (`make demo`, `make run`).
 
-Two facilities: the Lakeside Photon and Neutron Centre (LPNC: a synchrotron with a tomography and
-a SAXS beamline, and a neutron source with a powder diffractometer) and the Kestrel Observatory (an
-imaging telescope). Four proposals, their samples and 46 datasets in every access state: published,
-embargoed, embargo ended (public by itself), private with an access group, shared by e-mail.
-Everything is made through the services as SYSTEM (catalogue.access), like a harvest would.
+The datasets come from files, as on a real site: `data_load` writes small NeXus, FITS and openPMD
+files under FEDCAT_DATA_DIR/demo-files/ with a harvest mapping next to them, harvests them with
+the code behind `manage.py harvest`, and then curates through the services what files cannot
+say (campaigns.py). Two facilities: the Lakeside Photon and Neutron Centre (LPNC: a synchrotron
+with a tomography and a SAXS beamline, a neutron powder diffractometer, and a theory group's
+laser-plasma simulations) and the Kestrel Observatory (an imaging telescope). Four proposals,
+their samples, instruments, techniques, file lists with checksums, previews, and 48 datasets in
+every access state: published, embargoed, embargo ended (public by itself), private with an
+access group, shared by e-mail.
 
 Demo people (one shared password, generated once and kept in the data dir):
 
     alice  PI of the tomography and SAXS proposals (groups p443117, p443233)
     bob    PI of the neutron proposal (p443305); alice shares SAXS data with him
-    carol  LPNC beamline scientist (lpnc-staff, an access group on SAXS and neutron data)
+    carol  LPNC beamline scientist (lpnc-staff, an access group on SAXS, neutron and
+           simulation data)
     dave   astronomer, PI of the telescope programme (ko-b014)
     oscar  signed in, in no group: sees only public data
 
-Dates are relative to the moment of loading, so the embargoes mean the same whenever it runs.
-Self-contained (nothing else imports it), so harvested files can later replace the datasets.
+Dates in the files are relative to the moment of loading, so the embargoes mean the same
+whenever it runs. Self-contained: nothing else imports it.
 """
 
 from __future__ import annotations
@@ -26,18 +31,20 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
 from catalogue.models import Proposal
 
-from .datasets import CAMPAIGNS, Loader
-from .records import PEOPLE, PROPOSALS, email_of, entities_create
+from .campaigns import curate, files_write, mapping_write, policies_set
+from .records import PEOPLE, email_of
 
 __all__ = [
     "ADMIN_USERNAME",
     "CREDENTIALS_FILE",
+    "FILES_DIR",
     "PEOPLE",
     "data_load",
     "email_of",
@@ -46,25 +53,39 @@ __all__ = [
     "users_ensure",
 ]
 
-MARKER_PROPOSAL = "443117"  # present: the demo is loaded
+MARKER_PROPOSAL = "443117"  # titled by the last step of the load: the demo is loaded
 CREDENTIALS_FILE = "demo_credentials.json"
+FILES_DIR = "demo-files"
 ADMIN_USERNAME = "admin"
 
 
 def is_loaded() -> bool:
-    return Proposal.objects.filter(proposal_id=MARKER_PROPOSAL).exists()
+    return (
+        Proposal.objects.filter(proposal_id=MARKER_PROPOSAL)
+        .exclude(title=f"Proposal {MARKER_PROPOSAL}")  # the harvest's placeholder title
+        .exists()
+    )
 
 
 @transaction.atomic
 def data_load(*, now: datetime | None = None) -> int:
-    """Loads the demo catalogue unless it is there already; returns the datasets created."""
+    """Writes, harvests and curates the demo unless it is there already; returns the datasets
+    the harvest created."""
+    from catalogue.harvest.run import HarvestError, harvest, summary
+
     if is_loaded():
         return 0
     now = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
-    loader = Loader(now=now, instruments=entities_create(now=now))
-    for proposal in PROPOSALS:
-        CAMPAIGNS[proposal[0]](loader, proposal)
-    return loader.created
+    root = Path(settings.DATA_DIR) / FILES_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    fates = files_write(root, now)
+    mapping = mapping_write(root)
+    policies_set()
+    run = harvest([root], mapping_file=str(mapping), workers=0)
+    if run.error or run.failed:
+        raise HarvestError(f"the demo harvest did not succeed: {summary(run)}")
+    curate(root, fates, now)
+    return run.new
 
 
 # --- Demo accounts -------------------------------------------------------------------------------
