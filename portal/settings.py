@@ -168,7 +168,7 @@ LOGGING = {
             "filters": ["request_id"],
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
     # The Elasticsearch client logs every request at INFO.
     "loggers": {"elastic_transport": {"level": "WARNING"}},
 }
