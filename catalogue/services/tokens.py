@@ -7,12 +7,15 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.utils import timezone
 
 from catalogue.errors import InvalidInput
 from catalogue.models import ApiToken
 
 TOKEN_PREFIX = "fc_"
+# Longer bearer values are refused before any lookup (a provider JWT is a few KB at most).
+MAX_TOKEN_LENGTH = 8192
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -57,6 +60,17 @@ def token_user(raw: str):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.user._fedcat_token = token
     return token.user
+
+
+def bearer_user(raw: str):
+    """The active user a bearer token stands for, or None: a site token, else a provider's
+    access token (asked of the authentication backends; None when no provider is set up)."""
+    if not raw or len(raw) > MAX_TOKEN_LENGTH:
+        return None
+    if raw.startswith(TOKEN_PREFIX):
+        return token_user(raw)
+    user = authenticate(None, oidc_access_token=raw)
+    return user if user is not None and user.is_active else None
 
 
 def token_revoke(*, raw: str) -> bool:

@@ -11,12 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+import zipstream.ng
 from django.utils.text import slugify
+from isal import isal_zlib
 from zipstream import ZipStream
 
 from .storage import FileUnavailable, resolve
 
 NO_FILES = "This dataset lists no files."
+
+# Every stored byte passes through CRC-32, which caps a zip at zlib's ~1.2 GB/s on one core.
+# ISA-L's SIMD CRC-32 gives the same checksums about 3x faster; zipstream-ng looks the function
+# up as a module global, so pointing that global at ISA-L is the whole change.
+zipstream.ng.crc32 = isal_zlib.crc32
 
 
 def archive_name(dataset) -> str:
