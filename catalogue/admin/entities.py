@@ -1,9 +1,10 @@
-"""Proposals, samples, instruments, techniques, attachments, policies and published data."""
+"""Proposals, samples, instruments, techniques, attachments and policies (published data:
+publishing.py)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.template.defaultfilters import filesizeformat, truncatechars
+from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html
 
 from catalogue.models import (
@@ -11,7 +12,6 @@ from catalogue.models import (
     Instrument,
     Policy,
     Proposal,
-    PublishedData,
     Sample,
     Technique,
 )
@@ -117,27 +117,3 @@ class PolicyAdmin(CatalogueAdmin):
     )
     list_filter = ("tape_redundancy", "auto_archive")
     search_fields = ("owner_group",)
-
-
-@admin.register(PublishedData)
-class PublishedDataAdmin(CatalogueAdmin):
-    delete_needs_deleter = True
-    list_display = (
-        "doi",
-        "short_title",
-        "status",
-        "registered_time",
-        "number_of_files",
-        "archive_size",
-    )
-    list_filter = ("status",)
-    search_fields = ("doi", "title")
-    date_hierarchy = "created_at"
-
-    @admin.display(description="title", ordering="title")
-    def short_title(self, obj):
-        return truncatechars(obj.title, 80)
-
-    @admin.display(description="size of archive", ordering="size_of_archive")
-    def archive_size(self, obj):
-        return filesizeformat(obj.size_of_archive)

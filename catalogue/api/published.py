@@ -7,6 +7,10 @@ publisher → metadata.publisher.name, relatedPublications → metadata.relatedI
 .relatedIdentifier, and affiliation, publicationYear, url, dataDescription, resourceType,
 scicatUser, thumbnail, downloadLink → metadata.<same name>. Status: stored registered or amended
 reads "registered", anything else "pending_registration" (which maps back to private).
+fedcat adds two read-only fields SciCat clients ignore: `doiState`, the DOI's lifecycle state
+(draft, reserved, registered, findable, hidden, failed) and, when DataCite refused it,
+`doiError`. A v3 "registered" record may thus still be `reserved` (registration at DataCite
+queued) or `failed`; registering a failed record again resubmits it.
 
 Anonymous users see registered records only (a GET of another answers 404); signed-in users see
 all. Writes go through catalogue.services.published.
@@ -22,6 +26,7 @@ from django.db.models import Q
 from rest_framework import status
 from rest_framework.response import Response
 
+from catalogue.access import Action, can
 from catalogue.access_entities import (
     REGISTERED_STATUSES,
     proposals_visible_to,
@@ -74,7 +79,10 @@ NUMBERS = ("publicationYear", "numberOfFiles", "sizeOfArchive")
 REQUIRED = ("creator", "publisher", "publicationYear", "title", "abstract", "dataDescription")
 REQUIRED += ("resourceType", "pidArray")
 # Kept by the server: ignored when a client sends them back.
-IGNORED = frozenset({"_id", "registeredTime", "createdAt", "updatedAt", "createdBy", "updatedBy"})
+IGNORED = frozenset(
+    {"_id", "registeredTime", "createdAt", "updatedAt", "createdBy", "updatedBy"}
+    | {"doiState", "doiError"}
+)
 COLUMNS = {
     "doi": "doi",
     "title": "title",
@@ -108,6 +116,8 @@ def to_v3(record: PublishedData) -> dict:
         "pidArray": record.dataset_pids,
         "registeredTime": iso(record.registered_time),
         "status": _v3_status(record),
+        "doiState": record.state,
+        "doiError": record.doi_error or None,
         "createdBy": record.created_by,
         "updatedBy": record.updated_by,
         "createdAt": iso(record.created_at),
@@ -276,8 +286,9 @@ class PublishedDataFormPopulate(EntityView):
             proposal = visible.filter(pk=dataset.proposal_ids[0]).first()
             if proposal is not None:
                 form.update(title=proposal.title, abstract=proposal.abstract)
+        # A thumbnail is a view of the data: only for users who may download them.
         attachment = Attachment.objects.filter(dataset=dataset).order_by("created_at").first()
-        if attachment is not None:
+        if attachment is not None and can(request.user, Action.DOWNLOAD, dataset):
             form["thumbnail"] = attachment.thumbnail
         return Response(form)
 

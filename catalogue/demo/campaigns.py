@@ -19,6 +19,7 @@ from catalogue.models import HarvestRecord, Policy, Proposal
 from catalogue.services import dataset_update, policy_create, proposal_update
 
 from .beamlines import neutron, saxs, tomography
+from .publications import publications_create
 from .records import LPNC, PEOPLE_NAMES, PROPOSALS, YEAR, Fate, email_of
 from .simulation import simulation
 from .telescope import telescope
@@ -85,7 +86,13 @@ def mapping_write(root: Path) -> Path:
 def policies_set() -> None:
     """The observatory's one-year proprietary period, before its datasets are made."""
     if not Policy.objects.filter(owner_group="ko-b014").exists():
-        data = {"owner_group": "ko-b014", "embargo_period": TELESCOPE_EMBARGO_YEARS}
+        data = {
+            "owner_group": "ko-b014",
+            "embargo_period": TELESCOPE_EMBARGO_YEARS,
+            # Shown with the licence before a first download (docs/policies.md).
+            "usage_conditions": "Publications using these images acknowledge the Kestrel "
+            "Observatory and cite the dataset.",
+        }
         policy_create(user=SYSTEM, data=data)
 
 
@@ -110,6 +117,7 @@ def curate(root: Path, fates: dict[str, Fate], now: datetime) -> None:
             changes["input_datasets"] = [datasets[name].pid for name in fate.inputs]
         if changes:
             dataset_update(user=SYSTEM, dataset=datasets[source], changes=changes)
+    publications_create(now)
     # Last, as is_loaded() looks for a titled proposal: an interrupted load is loaded again.
     for pid_, _, pi, title, abstract, years_ago, days in reversed(PROPOSALS):
         proposal = Proposal.objects.get(pk=pid_)

@@ -26,6 +26,7 @@ from catalogue.models import (
     HarvestRecord,
     Instrument,
     Proposal,
+    PublishedData,
     Sample,
     Technique,
 )
@@ -178,6 +179,15 @@ class TestTheLoadedDemo:
         assert derived.count() >= 5
         for dataset in derived:
             assert set(dataset.input_datasets) <= pids
+
+    def test_demo_publishes_each_papers_datasets_under_a_reserved_doi(self, loaded):
+        records = list(PublishedData.objects.all())
+        assert records, "the demo made no publication"
+        for record in records:
+            assert record.state == "reserved"  # no DataCite configured in the demo
+            assert record.metadata["creators"]
+            published = Dataset.objects.filter(pid__in=record.dataset_pids, is_published=True)
+            assert published.count() == len(record.dataset_pids) > 0
 
     def test_demo_keeps_an_unknown_unit_as_a_unit_issue(self, loaded):
         issues = [issue for d in Dataset.objects.all() for issue in d.unit_issues]

@@ -96,3 +96,33 @@ def publication(instrument):
         data_format="NeXus",
     )
     return publish(datasets=[dataset])
+
+
+# --- DOI lifecycle: a DataCite stand-in on loopback ------------------------------------------
+
+REPOSITORY, PASSWORD, PREFIX = "FEDCAT.TEST", "s3cret", "10.80000"
+
+
+@pytest.fixture
+def datacite(settings):
+    """The DataCite stand-in, with the site configured to register DOIs there."""
+    from tests.support.datacite_server import Account, DataCiteStandIn
+
+    accounts = {
+        REPOSITORY: Account(PASSWORD, {PREFIX}),
+        "OTHER.REPO": Account("other", {"10.80001"}),
+    }
+    with DataCiteStandIn(accounts) as server:
+        settings.DATACITE_URL = server.url
+        settings.DATACITE_REPOSITORY_ID = REPOSITORY
+        settings.DATACITE_PASSWORD = PASSWORD
+        settings.DATACITE_TIMEOUT_SECONDS = 2
+        settings.DOI_PREFIX = f"{PREFIX}/"
+        settings.SITE_URL = "http://localhost:8000"
+        yield server
+
+
+def minted(**fields):
+    """A registered publication with a DOI under the stand-in's prefix (not yet sent)."""
+    number = next(_numbers)
+    return publish(doi=f"{PREFIX}/fedcat.{number:04d}", **fields)

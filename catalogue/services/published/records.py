@@ -7,9 +7,10 @@ fields onto these (catalogue/api/published.py).
 Rules: any signed-in user may create, update and register (SciCat v3); only DELETE_GROUPS delete,
 and never a registered record. fedcat tightens one thing: a dataset may only be put in
 dataset_pids by someone who may publish it (`Action.PUBLISH`: its owners and admins), and it must
-exist. Registration here marks the record registered and makes its datasets public with
-`datasetlifecycle.publishedOn`, all in one transaction; minting the DOI at DataCite is not done
-here (a Celery task will do it after commit).
+exist. Registration here marks the record registered, makes its datasets public with
+`datasetlifecycle.publishedOn` and reserves the DOI, all in one transaction; a Celery task
+registers it at DataCite after commit (lifecycle.py). Changes to a registered record, its
+withdrawal and its restoration are sent to DataCite the same way.
 """
 
 from __future__ import annotations
@@ -27,10 +28,18 @@ from catalogue.access import SYSTEM, Action, can, principal_for
 from catalogue.access_entities import REGISTERED_STATUSES, may_delete, may_write_published_data
 from catalogue.errors import Conflict, InvalidInput, PermissionDenied
 from catalogue.models import Dataset, PublishedData, PublishedDataStatus
+from catalogue.models.publishing import DoiState
 
-from .common import actor_name, as_int, clean_text, snapshot
-from .datasets import dataset_update
-from .history import history_record, record_update
+from ..common import actor_name, as_int, clean_text, snapshot
+from ..datasets import dataset_update
+from ..history import history_record, record_update
+from .lifecycle import (
+    check_mintable,
+    may_manage_publication,
+    minting_problems,
+    request_sync,
+    reserve,
+)
 
 FIELDS = frozenset(
     {
@@ -43,6 +52,11 @@ FIELDS = frozenset(
         "metadata",
         "status",
     }
+)
+# Fields DataCite's copy is made from, and the DOI states in which DataCite holds one.
+SENT_FIELDS = frozenset({"title", "abstract", "dataset_pids", "metadata"})
+SENT_STATES = frozenset(
+    {DoiState.RESERVED, DoiState.REGISTERED, DoiState.FINDABLE, DoiState.HIDDEN}
 )
 # Statuses a client may set; registered and amended come only from published_data_register.
 CLIENT_STATUSES = frozenset({PublishedDataStatus.PRIVATE, PublishedDataStatus.PUBLIC})
@@ -133,6 +147,8 @@ def published_data_update(*, user, record: PublishedData, changes: dict) -> Publ
     Datasets added to dataset_pids must be publishable by `user`. The DOI never changes.
     """
     _require_writer(user)
+    # The row is re-read under a lock: the DOI task writes its state fields meanwhile.
+    record = PublishedData.objects.select_for_update().get(pk=record.pk)
     changes = dict(changes)
     if changes.pop("doi", record.doi) != record.doi:
         raise InvalidInput("the doi of published data cannot be changed")
@@ -146,7 +162,9 @@ def published_data_update(*, user, record: PublishedData, changes: dict) -> Publ
         _check_publishable(user, added)
     if "title" in values and not values["title"]:
         raise InvalidInput("title must not be empty")
-    record_update(user=user, instance=record, values=values)
+    changed = record_update(user=user, instance=record, values=values)
+    if set(changed) & SENT_FIELDS and record.state in SENT_STATES:
+        request_sync(record)  # DataCite gets the new metadata after commit
     return record
 
 
@@ -174,6 +192,11 @@ def published_data_register(*, user, record: PublishedData) -> PublishedData:
     the history and the copies on blocks follow). The right to publish them was checked when they
     were put in dataset_pids, so the update acts with full rights, recorded under the caller's
     name. Datasets deleted since are skipped. Registering again keeps the first registeredTime.
+
+    The DOI is reserved here (draft or failed -> reserved) and registered at DataCite by a task
+    after commit. With DataCite configured, a record lacking what DataCite requires (creators,
+    publisher, ...) is refused before anything is written. Registering a failed record again is
+    how it is resubmitted after a fix.
     """
     _require_writer(user)
     record = PublishedData.objects.select_for_update().get(pk=record.pk)
@@ -187,22 +210,44 @@ def published_data_register(*, user, record: PublishedData) -> PublishedData:
             dataset=dataset,
             changes={"is_published": True, "datasetlifecycle": lifecycle},
         )
-    before = snapshot(record, ["status", "registered_time"])
+    before = snapshot(record, ["status", "registered_time", "state"])
     if record.status not in REGISTERED_STATUSES:
         record.status = PublishedDataStatus.REGISTERED
         record.registered_time = now
+    check_mintable(record)
+    reserve(record)
     record.updated_by = actor_name(user)
     record.save()
-    after = snapshot(record, ["status", "registered_time"])
+    after = snapshot(record, ["status", "registered_time", "state"])
     if before != after:
         history_record(user=user, instance=record, operation="update", before=before, after=after)
     return record
 
 
 @transaction.atomic
+def published_data_submit(*, user, record: PublishedData) -> PublishedData:
+    """The portal's "submit": a draft (or a failed record, after a fix) is registered and its
+    DOI reserved. Only its maker and admins; refused with DataCite's missing or invalid
+    properties listed, whether or not DataCite is configured here."""
+    if not may_manage_publication(user, record):
+        raise PermissionDenied("Only the person who made this publication may submit it")
+    record = PublishedData.objects.select_for_update().get(pk=record.pk)
+    if record.state not in (DoiState.DRAFT, DoiState.FAILED):
+        raise InvalidInput(f"{record.doi} was submitted already (its DOI is {record.state})")
+    if not record.dataset_pids:
+        raise InvalidInput("choose at least one dataset to publish")
+    _check_publishable(user, record.dataset_pids)
+    problems = minting_problems(record)
+    if problems:
+        raise InvalidInput([f"DataCite would refuse this record: {p}" for p in problems])
+    return published_data_register(user=user, record=record)
+
+
+@transaction.atomic
 def published_data_withdraw(*, user, record: PublishedData, reason: str) -> PublishedData:
     """Takes a registered DOI down: its landing page becomes a tombstone (410) and OAI-PMH
-    reports it deleted. The DOI itself stays (DOIs are never deleted). Admins only."""
+    reports it deleted. The DOI itself stays (DOIs are never deleted): DataCite hides it after
+    commit (findable -> registered). Admins only."""
     if not principal_for(user).is_admin:
         raise PermissionDenied("Forbidden resource")
     record = PublishedData.objects.select_for_update().get(pk=record.pk)
@@ -216,16 +261,20 @@ def published_data_withdraw(*, user, record: PublishedData, reason: str) -> Publ
         instance=record,
         values={"withdrawn_at": timezone.now(), "withdrawal_reason": reason},
     )
+    if record.state in SENT_STATES:
+        request_sync(record)  # DataCite event hide after commit
     return record
 
 
 @transaction.atomic
 def published_data_restore(*, user, record: PublishedData) -> PublishedData:
-    """Undoes a withdrawal. Admins only."""
+    """Undoes a withdrawal (DataCite event publish after commit). Admins only."""
     if not principal_for(user).is_admin:
         raise PermissionDenied("Forbidden resource")
     record = PublishedData.objects.select_for_update().get(pk=record.pk)
-    record_update(
+    changed = record_update(
         user=user, instance=record, values={"withdrawn_at": None, "withdrawal_reason": ""}
     )
+    if changed and record.state in SENT_STATES:
+        request_sync(record)
     return record
