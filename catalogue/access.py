@@ -27,6 +27,9 @@ class Action(StrEnum):
     UPDATE_LIFECYCLE = "update_lifecycle"
     PUBLISH = "publish"
     DELETE = "delete"
+    # Move an embargo end later (or to "never"): an admin's decision, recorded in the audit.
+    # Shortening it, or releasing the data early, is publishing (Action.PUBLISH).
+    EXTEND_EMBARGO = "extend_embargo"
 
 
 class Relation(StrEnum):
@@ -39,13 +42,17 @@ class Relation(StrEnum):
     ACCESS_GROUP = "access_group"  # one of the dataset's accessGroups is one of the user's groups
     SHARED = "shared"  # the user's e-mail is in the dataset's sharedWith
     PUBLIC = "public"  # published, or the embargo has ended
+    # Under an embargo that has not ended, while EMBARGO_METADATA_PUBLIC is on: the record is
+    # public, the files are not.
+    EMBARGOED = "embargoed"
 
 
 GLOBAL_RELATIONS = frozenset({Relation.ADMIN, Relation.DELETER, Relation.LIFECYCLE_MANAGER})
 
-# The permission table. SciCat's matrix, with two deliberate choices (docs/access-rules.md):
-# sharedWith users may read sub-resources and download (upstream gives them 403 there), and
-# admins may not delete unless they are also in DELETE_GROUPS (as upstream).
+# The permission table. SciCat's matrix, with three deliberate choices (docs/access-rules.md):
+# sharedWith users may read sub-resources and download (upstream gives them 403 there), admins
+# may not delete unless they are also in DELETE_GROUPS (as upstream), and an embargoed dataset's
+# record may be public while its files are not (EMBARGO_METADATA_PUBLIC).
 PERMISSIONS: dict[Action, frozenset[Relation]] = {
     Action.READ: frozenset(
         {
@@ -55,6 +62,7 @@ PERMISSIONS: dict[Action, frozenset[Relation]] = {
             Relation.ACCESS_GROUP,
             Relation.SHARED,
             Relation.PUBLIC,
+            Relation.EMBARGOED,
         }
     ),
     Action.DOWNLOAD: frozenset(
@@ -66,6 +74,7 @@ PERMISSIONS: dict[Action, frozenset[Relation]] = {
     ),
     Action.PUBLISH: frozenset({Relation.ADMIN, Relation.OWNER}),
     Action.DELETE: frozenset({Relation.DELETER}),
+    Action.EXTEND_EMBARGO: frozenset({Relation.ADMIN}),
 }
 
 
@@ -136,6 +145,16 @@ def is_public(dataset, now=None) -> bool:
     return dataset.is_published or (dataset.embargo_end is not None and dataset.embargo_end <= now)
 
 
+def embargo_metadata_public() -> bool:
+    """Whether embargoed datasets' records are public (their files never are)."""
+    return bool(getattr(settings, "EMBARGO_METADATA_PUBLIC", False))
+
+
+def is_embargoed(dataset, now=None) -> bool:
+    """Under an embargo that will end by itself and has not yet: not public, end date set."""
+    return dataset.embargo_end is not None and not is_public(dataset, now)
+
+
 def _indexed(values, *, lower: bool = False) -> set[str]:
     """Array values as the DatasetTerm index holds them (services/datasets.py `_terms_for`).
 
@@ -155,6 +174,8 @@ def relations(user, dataset) -> frozenset[Relation]:
     found = set(principal.global_relations())
     if is_public(dataset):
         found.add(Relation.PUBLIC)
+    elif dataset.embargo_end is not None and embargo_metadata_public():
+        found.add(Relation.EMBARGOED)
     if principal.is_authenticated:
         if dataset.owner_group in principal.groups:
             found.add(Relation.OWNER)
@@ -188,6 +209,9 @@ def _relation_q(relation: Relation, principal: Principal) -> Q | None:
         return Q() if relation in principal.global_relations() else None
     if relation is Relation.PUBLIC:
         return Q(is_published=True) | Q(embargo_end__lte=timezone.now())
+    if relation is Relation.EMBARGOED:
+        # Every dataset with an end date: those whose embargo ended are public anyway.
+        return Q(embargo_end__isnull=False) if embargo_metadata_public() else None
     if not principal.is_authenticated:
         return None
     groups = sorted(principal.groups)

@@ -41,7 +41,8 @@ class DownloadLog(models.Model):
 class LicenceAcceptance(models.Model):
     """A user (or, for anonymous visitors, a browser session) accepted a dataset's licence.
 
-    Acceptance is for the licence the dataset had then: if it changes, it is asked again.
+    Acceptance is for the licence and usage conditions the dataset had then: if either changes,
+    it is asked again.
     """
 
     user = models.ForeignKey(
@@ -50,6 +51,8 @@ class LicenceAcceptance(models.Model):
     session_key = models.CharField(max_length=64, blank=True, default="")
     dataset_pid = models.CharField(max_length=255)
     licence = models.CharField(max_length=255, blank=True, default="")
+    # The dataset's usage conditions accepted with the licence (its policy's, or its own).
+    conditions = models.TextField(blank=True, default="")
     ip = models.GenericIPAddressField(null=True, blank=True)
     accepted_at = models.DateTimeField(auto_now_add=True)
 

@@ -16,6 +16,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
+from catalogue.access import is_public
+
 from . import vocabularies as vocab
 from .elements import (
     DateEntry,
@@ -255,7 +257,8 @@ def _publication(item, datasets, instruments, base_url) -> Record:
         parts=tuple(
             Part(d.pid, d.dataset_name or d.pid, dataset_page_url(base_url, d.pid)) for d in public
         ),
-        data_open=bool(public),
+        # The records may be public during an embargo (EMBARGO_METADATA_PUBLIC); data are not.
+        data_open=any(is_public(d) for d in public),
         updated=item.updated_at,
         registered=item.status in REGISTERED_STATUSES,
         withdrawn=item.withdrawn_at,
@@ -317,7 +320,7 @@ def dataset_record(dataset, *, base_url: str) -> Record:
         rights=tuple(md.licence(dataset.license)),
         descriptions=(Description(dataset.description),) if dataset.description else (),
         instruments=tuple(instruments.values()),
-        data_open=True,
+        data_open=is_public(dataset),
         updated=dataset.updated_at,
         catalogue=(site_name(), base_url + "/"),
     )

@@ -1,4 +1,4 @@
-"""Per owner group policies (SciCat's Policy), including the embargo period."""
+"""Data policies: per owner group (SciCat's Policy), per dataset, and the embargo notices sent."""
 
 import uuid
 
@@ -21,6 +21,8 @@ class Policy(Ownable):
     retrieve_emails_to_be_notified = models.JSONField(default=list, blank=True)
     # Years after the end of the experiment until the data become public; None: never by itself.
     embargo_period = models.FloatField(null=True, blank=True, default=3.0)
+    # Conditions of use shown with the licence before a first download (fedcat's own field).
+    usage_conditions = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name_plural = "policies"
@@ -30,3 +32,50 @@ class Policy(Ownable):
 
     def __str__(self) -> str:
         return f"policy of {self.owner_group}"
+
+
+class DatasetPolicy(models.Model):
+    """What one dataset does differently from its group's policy (a row only when it does).
+
+    `embargo_fixed`: the embargo end was decided for this dataset (an admin extended it, an
+    owner released the data early, or it was set by hand), so policy and proposal changes leave
+    it alone. `usage_conditions` replace the group's for this dataset when not blank.
+    """
+
+    dataset = models.OneToOneField(
+        "catalogue.Dataset", on_delete=models.CASCADE, related_name="policy_override"
+    )
+    embargo_fixed = models.BooleanField(default=False)
+    usage_conditions = models.TextField(blank=True, default="")
+    updated_by = models.CharField(max_length=255, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "dataset policy"
+        verbose_name_plural = "dataset policies"
+
+    def __str__(self) -> str:
+        return f"policy of dataset {self.dataset_id}"
+
+
+class EmbargoNotice(models.Model):
+    """An e-mail telling a dataset's owners when its embargo ends: one per dataset and end date,
+    so an extended embargo is announced again and a repeated job run sends nothing twice."""
+
+    dataset = models.ForeignKey(
+        "catalogue.Dataset", on_delete=models.CASCADE, related_name="embargo_notices"
+    )
+    embargo_end = models.DateTimeField()
+    recipients = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "embargo_end"], name="one_notice_per_embargo_end"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"notice for {self.dataset_id} ending {self.embargo_end:%Y-%m-%d}"

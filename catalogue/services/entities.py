@@ -31,7 +31,7 @@ from catalogue.units import annotate_quantities
 
 from .common import actor_name, clean_text, clean_value, parse_timestamp, snapshot
 from .history import history_record, record_update
-from .policies import policies_ensure
+from .policies import embargo_period_changed, policies_ensure
 
 # Kept by the server; a client value is dropped.
 SERVER_FIELDS = frozenset({"created_by", "updated_by", "unit_issues", "number_of_datasets"})
@@ -172,7 +172,12 @@ def proposal_update(*, user, proposal: Proposal, changes: dict) -> Proposal:
     changes = {k: v for k, v in changes.items() if k != "proposal_id"}
     values = _clean(Proposal, changes)
     _no_blank_required(values, PROPOSAL_REQUIRED, "Proposal")
-    return _update(user, proposal, values)
+    before = proposal.embargo_period
+    _update(user, proposal, values)
+    embargo_period_changed(
+        user=user, subject=f"proposal:{proposal.pk}", before=before, after=proposal.embargo_period
+    )
+    return proposal
 
 
 @transaction.atomic
@@ -277,11 +282,15 @@ def policy_create(*, user, data: dict) -> Policy:
 
 @transaction.atomic
 def policy_update(*, user, policy: Policy, changes: dict) -> Policy:
-    """A changed embargoPeriod applies to datasets created from now on."""
+    """A changed embargoPeriod moves the embargoes that follow the policy (policies.py)."""
     _require(may_manage_policies(user))
     values = _clean(Policy, changes)
     _no_blank_required(values, ("owner_group",), "Policy")
-    return _update(user, policy, values)
+    before = policy.embargo_period
+    _update(user, policy, values)
+    subject = f"policy:{policy.owner_group}"
+    embargo_period_changed(user=user, subject=subject, before=before, after=policy.embargo_period)
+    return policy
 
 
 @transaction.atomic
@@ -304,5 +313,8 @@ def policies_update_where(*, user, owner_groups: list[str], changes: dict) -> in
         raise InvalidInput("updateWhere cannot change the ownerGroup of policies")
     policies = policies_ensure(owner_groups=groups)
     for group in groups:
+        before = policies[group].embargo_period
         _update(user, policies[group], values)
+        after = policies[group].embargo_period
+        embargo_period_changed(user=user, subject=f"policy:{group}", before=before, after=after)
     return len(groups)

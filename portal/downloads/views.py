@@ -21,8 +21,10 @@ from django.views.decorators.http import require_http_methods
 
 from catalogue.access import Action, can
 from catalogue.models import DataFile
+from catalogue.policies.licences import licence as licence_of
 from catalogue.selectors import datafiles_iter
-from catalogue.services.tokens import token_user
+from catalogue.services.policies import usage_conditions_for
+from catalogue.services.tokens import bearer_user
 from portal.forms import LicenceForm
 from portal.models import DownloadKind
 from portal.pages.common import PageError, error_page, readable_dataset, spdx_url
@@ -55,7 +57,7 @@ def download_user(request):
         return request.user
     scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
-        return token_user(value.strip()) or request.user
+        return bearer_user(value.strip()) or request.user
     return request.user
 
 
@@ -268,6 +270,8 @@ def licence_page(request, pid: str):
         "form": form,
         "licence": dataset.license,
         "licence_url": spdx_url(dataset.license),
+        "licence_info": licence_of(dataset.license),
+        "conditions": usage_conditions_for(dataset),
         "accepted": licence_accepted(user=request.user, session=request.session, dataset=dataset),
     }
     return render(request, "portal/licence.html", context, status=400 if form.errors else 200)

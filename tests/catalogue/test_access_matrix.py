@@ -6,7 +6,7 @@ change to the rules fails here until the docs and this grid change with it. Ever
 twice: the single-record check `can()` and the queryset `Dataset.objects.permitted()`.
 
 The datasets and users are made once for the module (inside a transaction rolled back at the end);
-each test only reads them, so the 858 cells run in a few seconds.
+each test only reads them, so the thousand-odd cells run in a few seconds.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ LETTERS = {
     "L": Action.UPDATE_LIFECYCLE,
     "P": Action.PUBLISH,
     "X": Action.DELETE,
+    "E": Action.EXTEND_EMBARGO,
 }
 
 # States (columns; the datasets are built in `world` below):
@@ -47,19 +48,19 @@ LETTERS = {
 # Every dataset has instrumentGroup p-instrument, which must grant nothing.
 EXPECTED_GRID = """
 persona    private other   access  two_ag  shared  blank   pub_grp publ    publ_ag embargo ended
-anonymous  ......  ......  ......  ......  ......  ......  ......  RD....  RD....  ......  RD....
-inactive   ......  ......  ......  ......  ......  ......  ......  RD....  RD....  ......  RD....
-outsider   ......  ......  ......  ......  ......  ......  ......  RD....  RD....  ......  RD....
-no_email   ......  ......  ......  ......  ......  ......  ......  RD....  RD....  ......  RD....
-instrument ......  ......  ......  ......  ......  ......  ......  RD....  RD....  ......  RD....
-shared     ......  ......  ......  ......  RD....  ......  ......  RD....  RD....  ......  RD....
-member     ......  ......  RD....  RD....  ......  ......  ......  RD....  RD....  ......  RD....
-owner      RDULP.  ......  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.
-admin      RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.
-superuser  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.  RDULP.
-admin_del  RDULPX  RDULPX  RDULPX  RDULPX  RDULPX  RDULPX  RDULPX  RDULPX  RDULPX  RDULPX  RDULPX
-deleter    .....X  .....X  .....X  .....X  .....X  .....X  .....X  RD...X  RD...X  .....X  RD...X
-lifecycle  R..L..  R..L..  R..L..  R..L..  R..L..  R..L..  R..L..  RD.L..  RD.L..  R..L..  RD.L..
+anonymous  ....... ....... ....... ....... ....... ....... ....... RD..... RD..... ....... RD.....
+inactive   ....... ....... ....... ....... ....... ....... ....... RD..... RD..... ....... RD.....
+outsider   ....... ....... ....... ....... ....... ....... ....... RD..... RD..... ....... RD.....
+no_email   ....... ....... ....... ....... ....... ....... ....... RD..... RD..... ....... RD.....
+instrument ....... ....... ....... ....... ....... ....... ....... RD..... RD..... ....... RD.....
+shared     ....... ....... ....... ....... RD..... ....... ....... RD..... RD..... ....... RD.....
+member     ....... ....... RD..... RD..... ....... ....... ....... RD..... RD..... ....... RD.....
+owner      RDULP.. ....... RDULP.. RDULP.. RDULP.. RDULP.. RDULP.. RDULP.. RDULP.. RDULP.. RDULP..
+admin      RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E
+superuser  RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E
+admin_del  RDULPXE RDULPXE RDULPXE RDULPXE RDULPXE RDULPXE RDULPXE RDULPXE RDULPXE RDULPXE RDULPXE
+deleter    .....X. .....X. .....X. .....X. .....X. .....X. .....X. RD...X. RD...X. .....X. RD...X.
+lifecycle  R..L... R..L... R..L... R..L... R..L... R..L... R..L... RD.L... RD.L... R..L... RD.L...
 """
 
 
@@ -87,6 +88,7 @@ MATRIX_SETTINGS = {
     "DELETE_GROUPS": ["deleters"],
     "UPDATE_DATASET_LIFECYCLE_GROUPS": ["archivemanager"],
     "ACCESS_GROUPS_STATIC_VALUES": [],
+    "EMBARGO_METADATA_PUBLIC": False,
 }
 
 
@@ -181,8 +183,8 @@ def matrix_settings(settings):
 
 pytestmark = pytest.mark.django_db
 
-# One test per persona and state; each checks all six actions, and a failure shows the
-# differing actions by name. (Separate tests per action cost six times the fixture overhead.)
+# One test per persona and state; each checks all seven actions, and a failure shows the
+# differing actions by name. (Separate tests per action cost seven times the fixture overhead.)
 CELLS = [
     pytest.param(persona, state, id=f"{persona}-{state}")
     for persona in PERSONAS
@@ -194,6 +196,44 @@ CELLS = [
 def test_permission_matrix_cell(world, persona, state):
     user, dataset = world.users[persona], world.datasets[state]
     expected = {str(action): allowed for action, allowed in EXPECTED[persona][state].items()}
+
+    single = {str(action): can(user, action, dataset) for action in Action}
+    listed = {
+        str(action): Dataset.objects.permitted(user, action).filter(pk=dataset.pk).exists()
+        for action in Action
+    }
+
+    assert single == expected
+    assert listed == expected
+
+
+# With EMBARGO_METADATA_PUBLIC (docs/access-rules.md, relation "embargoed"): an embargoed
+# dataset's record is public, its files are not; nothing else changes. A dataset with no
+# embargo end (private) is not under an embargo, and an ended embargo is public anyway.
+EXPECTED_OPEN_GRID = """
+persona    private embargo ended   publ    access
+anonymous  ....... R...... RD..... RD..... .......
+outsider   ....... R...... RD..... RD..... .......
+shared     ....... R...... RD..... RD..... .......
+member     ....... R...... RD..... RD..... RD.....
+owner      RDULP.. RDULP.. RDULP.. RDULP.. RDULP..
+admin      RDULP.E RDULP.E RDULP.E RDULP.E RDULP.E
+deleter    .....X. R....X. RD...X. RD...X. .....X.
+lifecycle  R..L... R..L... RD.L... RD.L... R..L...
+"""
+EXPECTED_OPEN = _parse_grid(EXPECTED_OPEN_GRID)
+OPEN_CELLS = [
+    pytest.param(persona, state, id=f"open-{persona}-{state}")
+    for persona, row in EXPECTED_OPEN.items()
+    for state in row
+]
+
+
+@pytest.mark.parametrize(("persona", "state"), OPEN_CELLS)
+def test_permission_matrix_cell_with_public_embargoed_metadata(world, settings, persona, state):
+    settings.EMBARGO_METADATA_PUBLIC = True
+    user, dataset = world.users[persona], world.datasets[state]
+    expected = {str(action): allowed for action, allowed in EXPECTED_OPEN[persona][state].items()}
 
     single = {str(action): can(user, action, dataset) for action in Action}
     listed = {
