@@ -34,3 +34,46 @@ class IndexOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.dataset_pid}"
+
+
+class PartnerKind(models.TextChoices):
+    PANOSC = "panosc", "PaNOSC Common Search API provider"
+    FEDCAT = "fedcat", "fedcat site"
+
+
+class Partner(models.Model):
+    """A catalogue searched together with this one (docs/federation.md). Partners also come from
+    the FEDERATION_PARTNERS setting; search.federation.partners joins both lists."""
+
+    name = models.SlugField(
+        max_length=50, unique=True, help_text="Short label: in statuses, metrics and headers."
+    )
+    title = models.CharField(max_length=200, blank=True, help_text="Shown next to its results.")
+    kind = models.CharField(max_length=16, choices=PartnerKind.choices)
+    base_url = models.URLField(
+        max_length=500,
+        help_text="PaNOSC: the API root (…/api or …/panosc-api). fedcat: the site's root URL.",
+    )
+    timeout_seconds = models.FloatField(
+        default=3.0, help_text="How long one search may wait for this partner."
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from search.federation.partners import check_partner_fields
+
+        problems = check_partner_fields(
+            name=self.name, url=self.base_url, timeout=self.timeout_seconds
+        )
+        if problems:
+            raise ValidationError(problems)

@@ -120,7 +120,7 @@ CELERY_TASK_DURATION = Histogram(
 )
 DOI_REGISTRATIONS = Counter(
     "fedcat_doi_registrations_total",
-    "DOI provider calls by resulting state (reserved, registered, updated, failed).",
+    "DOI provider calls by resulting state (registered, findable, hidden, failed, retry).",
     ["state"],
     registry=REGISTRY,
 )
@@ -232,6 +232,40 @@ class QueueCollector:
         yield length
 
 
+class DoiStateCollector:
+    """Published data by DOI state (draft, reserved, registered, findable, hidden, failed),
+    counted in the database on each scrape; `pending` counts those DataCite must still hear
+    about. Alert on failed > 0 or on pending staying high."""
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        from django.db.models import Count
+
+        from catalogue.models import PublishedData
+
+        states = GaugeMetricFamily(
+            "fedcat_doi_publications", "Published data by DOI state.", labels=["state"]
+        )
+        pending = GaugeMetricFamily(
+            "fedcat_doi_sync_pending", "Published data waiting to be sent to DataCite."
+        )
+        try:
+            counts = dict(
+                PublishedData.objects.order_by().values_list("state").annotate(n=Count("pk"))
+            )
+            waiting = PublishedData.objects.filter(sync_requested_at__isnull=False).count()
+        except Exception as exc:
+            log.warning("metrics: DOI states unreadable: %s", exc)
+            return
+        for state in ("draft", "reserved", "registered", "findable", "hidden", "failed"):
+            states.add_metric([state], counts.get(state, 0))
+        pending.add_metric([], waiting)
+        yield states
+        yield pending
+
+
 if MULTIPROCESS:
     _SCRAPE_REGISTRY = CollectorRegistry()
     multiprocess.MultiProcessCollector(_SCRAPE_REGISTRY)
@@ -239,6 +273,7 @@ else:
     _SCRAPE_REGISTRY = REGISTRY
     ProcessCollector(registry=REGISTRY)
 _SCRAPE_REGISTRY.register(QueueCollector())
+_SCRAPE_REGISTRY.register(DoiStateCollector())
 
 
 def scrape_registry() -> CollectorRegistry:

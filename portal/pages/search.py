@@ -22,6 +22,7 @@ from search.query.render import atom
 from search.service import search
 
 from ..forms import SearchForm
+from . import federated
 
 FACET_LABELS = {
     "type": "Type",
@@ -75,8 +76,15 @@ def search_page(request):
         except QueryError as exc:
             error = exc.message
     keep = {key: value for key, value in (("q", q), ("sort", sort), ("size", size)) if value}
+    partners = request.GET.get("partners") == "1"  # search partner catalogues too
+    if partners:
+        keep["partners"] = "1"
     context = {"form": form, "q": q, "error": error, "keep": keep, "searched": bool(keep)}
-    if parsed is not None:
+    context |= {"partners": partners, "federation_offered": partners or federated.offered()}
+    if parsed is not None and partners:
+        context.update(federated.results(request, parsed, keep))
+        error = context.get("error")
+    elif parsed is not None:
         context.update(_results(request, parsed, sort, keep))
     return render(request, "portal/search.html", context, status=400 if error else 200)
 
