@@ -2,6 +2,8 @@
 
 apply_outbox retries on any error (the index locked by another writer, an engine that is down)
 with backoff; the outbox rows stay until a run succeeds, so nothing is lost by giving up.
+reject_on_worker_lost: a run whose process died (OOM killer) is delivered again at once rather
+than waiting for beat's next sweep; applying rows twice is harmless (upserts by pid).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from celery import shared_task
 
 
 @shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
     autoretry_for=(Exception,),
     retry_backoff=5,
     retry_backoff_max=300,

@@ -36,22 +36,38 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     utc = value.astimezone(UTC) if timezone.is_aware(value) else value
+    if utc.year >= 1000:  # the same text, twice as fast (a page of datasets holds 500 dates)
+        return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def model_to_camel(instance, *, exclude=(), only=None) -> dict:
     """A record as SciCat JSON: camelCase keys, ISO dates; foreign keys as their ids."""
     data = {}
-    for field in instance._meta.concrete_fields:
-        if field.name in exclude or (only is not None and field.name not in only):
+    for name, attname, camel in _camel_fields(type(instance)):
+        if name in exclude or (only is not None and name not in only):
             continue
-        value = getattr(instance, field.attname)
+        value = getattr(instance, attname)
         if isinstance(value, datetime):
             value = iso(value)
         elif isinstance(value, uuid.UUID):
             value = str(value)
-        data[snake_to_camel(field.name)] = value
+        data[camel] = value
     return data
+
+
+_CAMEL_FIELDS: dict[type, tuple] = {}
+
+
+def _camel_fields(model: type) -> tuple:
+    """(name, attname, camelCase name) of a model's concrete fields, worked out once per model:
+    a page of 100 datasets asks for 6,000 of them."""
+    found = _CAMEL_FIELDS.get(model)
+    if found is None:
+        fields = model._meta.concrete_fields
+        found = tuple((f.name, f.attname, snake_to_camel(f.name)) for f in fields)
+        _CAMEL_FIELDS[model] = found
+    return found
 
 
 def camel_body_to_snake(body: dict) -> dict:

@@ -22,7 +22,8 @@ PID = r"(?P<pid>.+)"
 class _IgnoreCaseRegex(LocaleRegexDescriptor):
     def _compile(self, regex):
         try:
-            return re.compile(regex, re.IGNORECASE)
+            # DOTALL: a pid may hold any character, a newline too (it then gets a JSON 404).
+            return re.compile(regex, re.IGNORECASE | re.DOTALL)
         except re.error as exc:
             raise ImproperlyConfigured(
                 f'"{regex}" is not a valid regular expression: {exc}'

@@ -20,6 +20,7 @@ MAX_LIMIT = 1000  # results one list request returns at most ("no limit" include
 MAX_EMBEDDED = 1000  # related records embedded per parent and relation, one record asked for
 LIST_EMBEDDED = 100  # the same in a list (50 documents x 100 datasets is already 5000)
 MAX_JSON_CHARS = 100_000
+MAX_WHOLE = 2**31 - 1  # a larger limit or skip is read as this (databases take 64 bits at most)
 MAX_DEPTH = 8
 RELATION_ALIASES = {"document": "documents"}  # the federated models' singular spelling
 
@@ -140,7 +141,7 @@ def _whole(value, name: str) -> int | None:
         value = int(value)
     if type(value) is not int or value < 0:
         raise BadFilter(f"{name} must be a whole number of at least 0")
-    return value
+    return min(value, MAX_WHOLE)
 
 
 def _order(order) -> tuple[tuple[str, bool], ...]:

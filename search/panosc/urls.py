@@ -5,13 +5,21 @@ Django decodes %2F before routing, so a pid arrives with its slashes: the pid pa
 the routes with a suffix (…/files, …/files/count) and fixed names (…/count) come first.
 """
 
-from catalogue.api.routing import api_path
+from django.urls import URLResolver
+
+from catalogue.api.routing import CaseInsensitivePattern, api_path
+from search.federation import views as federated
 
 from . import views
+from .openapi import openapi_view
 
 PID = r"(?P<pid>.+?)"
 
 urlpatterns = [
+    # The federated search in the same shape (search/federation/, docs/federation.md).
+    URLResolver(CaseInsensitivePattern(r"^federated/"), "search.federation.urls"),
+    api_path("federated", federated.Root.as_view()),
+    api_path(r"openapi\.json", openapi_view, name="panosc-openapi"),
     api_path("datasets/count", views.DatasetsCount.as_view(), name="panosc-datasets-count"),
     api_path(f"datasets/{PID}/files/count", views.DatasetFilesCount.as_view()),
     api_path(f"datasets/{PID}/files", views.DatasetFiles.as_view(), name="panosc-dataset-files"),

@@ -17,7 +17,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from catalogue.api.auth import raw_token
-from catalogue.services.tokens import token_user
+from catalogue.services.tokens import bearer_user
 
 from . import datasets, documents, instruments
 from .errors import PanoscError, error_response, no_route
@@ -36,7 +36,7 @@ ALLOWED_HEADERS = "Accept, Authorization, Content-Type"
 
 def request_user(request):
     raw = raw_token(request)
-    return token_user(raw) if raw else None
+    return bearer_user(raw) if raw else None
 
 
 @method_decorator(csrf_exempt, name="dispatch")
