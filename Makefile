@@ -8,10 +8,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.fedcat-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist processes for `make test` (`TEST_WORKERS=0 make test` runs in one process).
+TEST_WORKERS ?= auto
 export HOST PORT VENV
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint migrate demo bench clean clean-data prod load
+.PHONY: help install run test test-slow check lint migrate demo bench clean clean-data prod load fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -35,14 +37,17 @@ demo: migrate ## load the demo data and accounts (idempotent) and print how to l
 run: demo ## migrate, load the demo, start the site on HOST:PORT and one Celery worker
 	@bash scripts/run.sh
 
-test: $(STAMP) ## run the whole test suite (ARGS="-k demo" passes options to pytest)
-	$(PY) -m pytest $(ARGS)
+test: $(STAMP) ## run the test suite without the `slow` tests, one process per core (ARGS="-k demo" passes options to pytest)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(ARGS)
+
+test-slow: $(STAMP) ## run only the `slow` tests: fuzzing, fault injection, prod.sh, 200,000-file blocks
+	$(PY) -m pytest -m slow $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-check: lint test ## lint, format check, then the tests
+check: lint test test-slow ## lint, format check, then all the tests (what CI runs)
 
 bench: $(STAMP) ## dataset-creation benchmark, throwaway SQLite unless DATABASE_URL (ARGS="--count 10000")
 	$(PY) bench/create_datasets.py $(ARGS)
@@ -50,8 +55,11 @@ bench: $(STAMP) ## dataset-creation benchmark, throwaway SQLite unless DATABASE_
 prod: $(STAMP) ## gunicorn + Celery worker + beat on local PostgreSQL/Redis, DEBUG off (scripts/prod.sh)
 	@bash scripts/prod.sh
 
-load: $(STAMP) ## load test against a local site (ARGS="--url http://127.0.0.1:8000 --users 50 --duration 60")
+load: $(STAMP) ## 50 users for 60 s against prod.sh on a new database fedcat_load (ARGS="--url URL" for a running site)
 	$(PY) bench/load.py $(ARGS)
+
+fuzz: $(STAMP) ## schemathesis on the SciCat and PaNOSC APIs of a throwaway site, >= 5,000 requests (ARGS=...)
+	$(PY) bench/fuzz.py $(ARGS)
 
 clean: ## remove caches (keeps .venv and the data in var/)
 	rm -rf .pytest_cache .ruff_cache

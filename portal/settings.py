@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "search",
     "portal",
     "portal.observability",
+    "portal.auth",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +120,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'fedcat.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # A kept connection is checked before each request reuses it: after a database restart
+        # the first request of every process would fail otherwise.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -169,8 +174,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
-    # The Elasticsearch client logs every request at INFO.
-    "loggers": {"elastic_transport": {"level": "WARNING"}},
+    # The Elasticsearch client and httpx (federation partners) log every request at INFO.
+    "loggers": {"elastic_transport": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 # --- Operations: /metrics (bearer token when METRICS_TOKEN is set), worker metrics port ---------
@@ -273,12 +278,58 @@ CELERY_BEAT_SCHEDULE = {
     "search-apply-outbox": {"task": "search.tasks.apply_outbox", "schedule": 60.0},
     # /-/ready fails when the newest heartbeat is older than twice this interval.
     "worker-heartbeat": {"task": "catalogue.tasks.worker_heartbeat", "schedule": 30.0},
+    # DOIs whose registration a dead worker or an exhausted retry left behind.
+    "doi-sweep": {"task": "catalogue.publishing.tasks.doi_sweep", "schedule": 300.0},
 }
+
+# --- Federation (docs/federation.md): partner catalogues searched together with this one -------
+# A JSON list: [{"name": "psi", "type": "panosc"|"fedcat", "url": "...", "timeout": 2}, ...].
+FEDERATION_PARTNERS = os.environ.get("FEDERATION_PARTNERS", "")
+# Hosts partner URLs may point at ("host", "host:port", "*.domain"); empty: FEDERATION_PARTNERS'.
+FEDERATION_ALLOWED_HOSTS = env_list("FEDERATION_ALLOWED_HOSTS")
+FEDERATION_TIMEOUT_SECONDS = env_float("FEDERATION_TIMEOUT_SECONDS", 3.0)
+FEDERATION_DEADLINE_SECONDS = env_float("FEDERATION_DEADLINE_SECONDS", 5.0)
+FEDERATION_CACHE_SECONDS = env_int("FEDERATION_CACHE_SECONDS", 30)
+FEDERATION_MAX_RESPONSE_BYTES = env_int("FEDERATION_MAX_RESPONSE_BYTES", 5 * 1024 * 1024)
+FEDERATION_BREAKER_FAILURES = env_int("FEDERATION_BREAKER_FAILURES", 3)
+FEDERATION_BREAKER_SECONDS = env_int("FEDERATION_BREAKER_SECONDS", 60)
+FEDERATION_LOCAL_NAME = os.environ.get("FEDERATION_LOCAL_NAME", "local")
 
 # --- Downloads (docs/portal.md): directories files may be served from; empty disables them ----
 DOWNLOAD_ROOTS = env_list("DOWNLOAD_ROOTS")
 # Internal nginx location for X-Accel-Redirect downloads (empty: Django streams files itself).
 DOWNLOAD_X_ACCEL_PREFIX = os.environ.get("DOWNLOAD_X_ACCEL_PREFIX", "")
+
+# --- Sign-in (docs/portal.md): local accounts, and OpenID Connect (Helmholtz AAI) when a client
+# id is set. Endpoints are set one by one or read from the provider's discovery document.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "portal.auth.backends.OIDCBackend",
+]
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "portal:mydata"
+LOGOUT_REDIRECT_URL = "portal:search"
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "Helmholtz AAI")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_DISCOVERY_URL = os.environ.get("OIDC_OP_DISCOVERY_URL", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile email eduperson_entitlement")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_float("OIDC_TIMEOUT", 10.0)
+OIDC_AUTHENTICATION_CALLBACK_URL = "portal:oidc-callback"
+# Groups: entitlements under these prefixes become groups (prefix, #authority and :role= cut
+# off); OIDC_GROUP_MAP renames them ("HZB:admins=admin,..."; an empty target drops one).
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "eduperson_entitlement")
+OIDC_GROUP_PREFIXES = env_list("OIDC_GROUP_PREFIXES", "urn:geant:helmholtz.de:group:")
+OIDC_GROUP_MAP = env_list("OIDC_GROUP_MAP")
+# Access tokens of the provider sent to the API are checked at its userinfo endpoint; answers
+# are kept this long (revocation at the provider takes effect within it).
+OIDC_TOKEN_CACHE_SECONDS = env_int("OIDC_TOKEN_CACHE_SECONDS", 60)
 
 # --- Publishing: public base URL, landing pages and OAI-PMH (docs/publishing.md) -------------
 SITE_URL = os.environ.get("SITE_URL", "")
@@ -316,9 +367,48 @@ ACCESS_GROUPS_STATIC_VALUES = env_list("ACCESS_GROUPS_STATIC_VALUES", "")
 # the licence the data carry once public.
 EMBARGO_PERIOD_YEARS = env_float("EMBARGO_PERIOD_YEARS", 3.0)
 DEFAULT_LICENSE = os.environ.get("DEFAULT_LICENSE", "CC-BY-4.0")
+# --- Data policies (docs/policies.md): embargo release, notices, access requests ---------------
+# True: an embargoed dataset's record (title, people, instrument, abstract, metadata) is public
+# during the embargo and only its files stay closed. False (default, as at ESRF and ILL): the
+# whole record stays closed; DOI landing pages still show publication-level metadata at once.
+EMBARGO_METADATA_PUBLIC = env_bool("EMBARGO_METADATA_PUBLIC", False)
+# Owners are told by e-mail this many days before their data become public (0: no notice).
+EMBARGO_NOTICE_DAYS = env_int("EMBARGO_NOTICE_DAYS", 30)
+# How often the beat job releases due embargoes, sends notices and ends expired access grants.
+EMBARGO_RELEASE_INTERVAL_SECONDS = env_int("EMBARGO_RELEASE_INTERVAL_SECONDS", 900)
+# Longest access an owner may grant on a request (days; 0: grants may be open-ended).
+ACCESS_GRANT_MAX_DAYS = env_int("ACCESS_GRANT_MAX_DAYS", 0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "policies-embargo-release": {
+            "task": "catalogue.tasks.embargo_release_due",
+            "schedule": float(EMBARGO_RELEASE_INTERVAL_SECONDS),
+        },
+        "policies-access-grants-expire": {
+            "task": "catalogue.tasks.access_grants_expire",
+            "schedule": float(EMBARGO_RELEASE_INTERVAL_SECONDS),
+        },
+    }
+)
+
+# --- E-mail (embargo notices, access requests): printed to the console unless SMTP is set up ----
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fedcat <noreply@localhost>")
 # Default harvest mapping (JSON or TOML): paths to owner/access groups and download URLs.
 HARVEST_MAPPING_FILE = os.environ.get("HARVEST_MAPPING_FILE", "")
 # DOIs of published data are "<DOI_PREFIX><suffix>" (SciCat's DOI_PREFIX, e.g. "10.17199/").
 DOI_PREFIX = os.environ.get("DOI_PREFIX", "10.xxxx/")
+# DataCite REST API (docs/publishing.md): empty DATACITE_URL keeps DOIs reserved locally only.
+DATACITE_URL = os.environ.get("DATACITE_URL", "")
+DATACITE_REPOSITORY_ID = os.environ.get("DATACITE_REPOSITORY_ID", "")
+DATACITE_PASSWORD = os.environ.get("DATACITE_PASSWORD", "")
+DATACITE_TIMEOUT_SECONDS = env_float("DATACITE_TIMEOUT_SECONDS", 30.0)
 # Naive timestamps sent by clients (pyscicat sends them) are read in this zone.
 SERVER_TIME_ZONE = os.environ.get("SERVER_TIME_ZONE", "UTC")

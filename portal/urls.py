@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("explorer/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/search/", include("search.urls")),
+    path("api/federation/", include("search.federation.api_urls")),
     path("panosc-api/", include("search.panosc.urls")),
     path("", include("catalogue.publishing.urls")),
     path("", include("portal.urls_pages")),

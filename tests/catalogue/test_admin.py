@@ -15,12 +15,16 @@ from django.urls import reverse
 
 from catalogue.admin.base import LargeTablePaginator
 from catalogue.models import (
+    AccessEvent,
+    AccessRequest,
     ApiToken,
     Attachment,
     Datablock,
     DataFile,
     Dataset,
+    DatasetPolicy,
     DatasetTerm,
+    EmbargoNotice,
     HarvestRecord,
     HarvestRun,
     HistoryEntry,
@@ -33,6 +37,9 @@ from catalogue.models import (
     Technique,
 )
 from catalogue.services.tokens import token_issue
+from portal.auth.models import OidcIdentity
+from search.models import Partner
+from portal.models import DownloadLog, LicenceAcceptance
 from tests.factories import make_dataset, make_user
 
 THUMBNAIL = (
@@ -40,6 +47,10 @@ THUMBNAIL = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYAAAAAMAASsJTYQAAAAASUVORK5CYII="
 )
 READ_ONLY_MODELS = {ApiToken, DatasetTerm, DataFile, HarvestRecord, HarvestRun, HistoryEntry}
+# The data-policy records (catalogue/admin/audit.py) are written by the site only.
+READ_ONLY_MODELS |= {AccessEvent, AccessRequest, DatasetPolicy, EmbargoNotice}
+READ_ONLY_MODELS |= {DownloadLog, LicenceAcceptance}  # the download audit (portal/admin.py)
+READ_ONLY_MODELS |= {OidcIdentity}  # written at sign-in (portal/auth/admin.py)
 
 
 def admin_url(model, view: str, *args) -> str:
@@ -153,7 +164,36 @@ def one_of_each(db, admin_user):
             key="0" * 64, source="/data/x.nxs", kind="file", state="new", dataset=dataset, run=run
         ),
         User: admin_user,
+        OidcIdentity: OidcIdentity.objects.create(
+            user=make_user("olivia"), subject="sub-1", issuer="https://login.example.org"
+        ),
         Group: Group.objects.create(name="p-owner"),
+        Partner: Partner.objects.create(
+            name="psi", kind="panosc", base_url="https://data.example.org/api"
+        ),
+        **policy_examples(dataset, admin_user),
+    }
+
+
+def policy_examples(dataset, user) -> dict:
+    """One record of each data-policy model (catalogue/models/{audit,access_requests,policies})."""
+    return {
+        AccessEvent: AccessEvent.objects.create(
+            actor="ada", subject=dataset.pid, kind="shared_with", action="added", after=["x@y.z"]
+        ),
+        AccessRequest: AccessRequest.objects.create(
+            dataset=dataset, requester=user, email="x@y.z", message="please"
+        ),
+        DatasetPolicy: DatasetPolicy.objects.create(dataset=dataset, usage_conditions="cite us"),
+        EmbargoNotice: EmbargoNotice.objects.create(
+            dataset=dataset, embargo_end=dataset.creation_time, recipients=["x@y.z"]
+        ),
+        DownloadLog: DownloadLog.objects.create(
+            user=user, dataset_pid=dataset.pid, kind="file", file_path="a.h5", size=3
+        ),
+        LicenceAcceptance: LicenceAcceptance.objects.create(
+            user=user, dataset_pid=dataset.pid, licence="CC-BY-4.0", conditions="cite us"
+        ),
     }
 
 

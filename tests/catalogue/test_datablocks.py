@@ -446,6 +446,7 @@ def max_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
+@pytest.mark.slow
 def test_200000_files_stream_in_and_page_out_in_bounded_memory(owner):
     dataset = make_dataset()
 

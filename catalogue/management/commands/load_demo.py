@@ -49,7 +49,7 @@ class Command(BaseCommand):
             "",
             f"  Demo users:  {people}",
             f"               password {demo_password}",
-            f"               sign in at {url}/admin/login/?next=/ and the front page lists",
+            f"               sign in at {url}/login and the front page lists",
             "               what that user may see (alice owns data, oscar is an outsider).",
             "",
             f"  Passwords are kept in {credentials_file}",
