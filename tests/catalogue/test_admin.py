@@ -38,8 +38,8 @@ from catalogue.models import (
 )
 from catalogue.services.tokens import token_issue
 from portal.auth.models import OidcIdentity
-from search.models import Partner
 from portal.models import DownloadLog, LicenceAcceptance
+from search.models import Partner
 from tests.factories import make_dataset, make_user
 
 THUMBNAIL = (
