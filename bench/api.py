@@ -158,7 +158,8 @@ def cases(args) -> list[Case]:
         found.append(Case(f"count, {persona}", persona, True, *group))
     found.append(Case("list, member, not own group", "member", False, *other, sees_all=False))
     found.append(Case("count, member, not own group", "member", True, *other, sees_all=False))
-    # The floor: the cheapest request there is (a count of nothing, on a unique index).
+    # The floor: the cheapest request there is (a count of nothing, on a unique index). What the
+    # API costs on top of any query; shown for reference, not held to the goal.
     found.append(Case("floor: count of no dataset, admin", "admin", True, "pid", "no-such-pid"))
     return found
 
@@ -395,10 +396,12 @@ def report(found: list[Case], conn_max_age) -> None:
         api = p95(case.samples["api"])
         ratio_sql, ratio_orm = api / p95(case.samples["sql"]), api / p95(case.samples["orm"])
         print(f"{case.name:36}{cells}{ratio_sql:12.1f}x{ratio_orm:12.1f}x")
-        if ratio_sql > GOAL:
+        if ratio_sql > GOAL and not case.name.startswith("floor"):
             missed.append(case.name)
     print(f"goal: API p95 within {GOAL:.0f}x of the bare SQL:", end=" ")
     print("met by every case" if not missed else f"missed by {', '.join(missed)}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from catalogue.errors import InvalidInput, NotFound, PermissionDenied
 from catalogue.models import DataFile, Dataset, HistoryEntry, OrigDatablock
 
 MAX_PAGE = 10_000
+MAX_PINNED_GROUPS = 100  # datasets_visible asks the rules once per group
 
 
 def dataset_by_pid(pid: str) -> Dataset | None:
@@ -35,6 +36,27 @@ def dataset_get(*, user, pid: str) -> Dataset:
         raise NotFound(f"dataset: {pid} not found")
     _require_read(user, dataset)
     return dataset
+
+
+def datasets_visible(user, *, owner_groups: frozenset[str] = frozenset()) -> QuerySet:
+    """Dataset.objects.visible_to(user), for a caller whose own filter keeps only datasets of
+    `owner_groups` (none: no such promise).
+
+    When `user` may read every dataset of each of those groups, the access filter adds nothing
+    and is left out: the rows are the same, but without its OR the database can count from the
+    owner-group index alone instead of visiting every row. Whether that holds is asked of the
+    rules themselves: `can` on a dataset that has its owner group and nothing else. The rules
+    only ever add relations (published, access group, shared, ...) to a dataset, so what such a
+    bare dataset grants, every dataset of the group grants.
+    """
+    few = 0 < len(owner_groups) <= MAX_PINNED_GROUPS
+    if few and all(_reads_whole_group(user, group) for group in owner_groups):
+        return Dataset.objects.all()
+    return Dataset.objects.visible_to(user)
+
+
+def _reads_whole_group(user, owner_group: str) -> bool:
+    return can(user, Action.READ, Dataset(owner_group=owner_group))
 
 
 def _require_read(user, dataset: Dataset) -> None:

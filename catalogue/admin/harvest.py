@@ -62,7 +62,7 @@ class HarvestRunAdmin(ReadOnlyAdmin):
     @admin.display(description="records")
     def records_link(self, obj):
         url = reverse("admin:catalogue_harvestrecord_changelist") + f"?run__id__exact={obj.pk}"
-        return format_html('<a href="{}">the sources this run last handled</a>', url)
+        return format_html('<a href="{}">the sources whose state this run set</a>', url)
 
 
 @admin.register(HarvestRecord)

@@ -106,6 +106,9 @@ def parse_include(value) -> tuple[dict, ...]:
     return tuple(parsed)
 
 
+MAX_WHOLE = 2**31 - 1  # a larger skip or limit is read as this (SQL takes 64 bits at most)
+
+
 def parse_limits(data) -> Limits:
     if data in (None, {}):
         return Limits()
@@ -121,7 +124,7 @@ def _non_negative_int(value, name: str) -> int:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise FilterError(f"{name} must be a non-negative integer")
-    return value
+    return min(value, MAX_WHOLE)
 
 
 def _order(data: dict) -> tuple[tuple[str, bool], ...]:

@@ -181,7 +181,8 @@ def as_text(value) -> str:
         text = _decode(bytes(value))
     elif isinstance(value, str):
         text = str(value)
-        if any("\udc80" <= ch <= "\udcff" for ch in text):  # h5py's surrogateescape of bad UTF-8
+        # h5py's surrogateescape of bad UTF-8 (isascii first: it is the common case, in C)
+        if not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text):
             text = _decode(text.encode("utf-8", "surrogateescape"))
     elif isinstance(value, bool | np.bool_):
         return str(bool(value)).lower()

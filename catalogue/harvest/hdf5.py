@@ -7,6 +7,7 @@ Values are read only when small; large attributes are summarised, never loaded.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import h5py
@@ -88,6 +89,13 @@ def nx_class(attrs: dict) -> str:
 
 def key(name: str) -> str:
     """A metadata key from an HDF5 name: clean text, no dots (SciCat encodes them)."""
+    if type(name) is str:  # the usual case, and the same few names in every file
+        return _key_of_text(name)
+    return as_text(name).replace(".", "_") or "_"
+
+
+@lru_cache(maxsize=8192)
+def _key_of_text(name: str) -> str:
     return as_text(name).replace(".", "_") or "_"
 
 

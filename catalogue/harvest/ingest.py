@@ -29,6 +29,7 @@ class Job:
     folder: str
     paths: list[str]
     preview: bool = True
+    format: str = ""  # of a single file, when this run identified it
 
 
 @dataclass
@@ -129,7 +130,7 @@ def extract(job: Job) -> Outcome:
             draft, preview_path = _directory(job)
         else:
             paths = sorted(job.paths, key=natural_key)
-            draft, preview_path = registry.extract_unit(paths), paths[0]
+            draft, preview_path = registry.extract_unit(paths, job.format), paths[0]
         if job.preview:
             outcome.preview = _preview(preview_path, draft.preview_source)
         outcome.draft = draft

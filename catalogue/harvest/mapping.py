@@ -32,6 +32,7 @@ import re
 import string
 import tomllib
 from dataclasses import asdict, dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -79,8 +80,13 @@ class Placement:
 
     def digest(self) -> str:
         """A fingerprint: when it changes, the source's dataset is updated."""
-        text = json.dumps(asdict(self), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return _digest(self)
+
+
+@lru_cache(maxsize=4096)  # a re-run asks for it once per source, of a few distinct placements
+def _digest(placement: Placement) -> str:
+    text = json.dumps(asdict(placement), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,22 @@ class Mapping:
     def rule_for(self, path: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.pattern.search(path)), None)
 
+    def _match(self, path: str) -> tuple[Rule | None, dict]:
+        """The first rule matching `path` and its named groups."""
+        for rule in self.rules:
+            found = rule.pattern.search(path)
+            if found:
+                return rule, found.groupdict(default="")
+        return None, {}
+
+    @cached_property
+    def _rules_group(self) -> bool:
+        return any(rule.group_by for rule in self.rules)
+
     def group_by_for(self, path: str) -> str:
         """How files under `path` form datasets: "file" or "directory"."""
+        if not self._rules_group:  # no rule says: no need to match one (a re-run asks per file)
+            return self.group_by
         rule = self.rule_for(path)
         return (rule.group_by if rule else "") or self.group_by
 
@@ -106,9 +126,23 @@ class Mapping:
         A directory is matched with a trailing "/", so a rule written for ".../p123/" also
         places the directory p123 itself.
         """
-        matched = source.rstrip("/") + "/" if directory else source
-        rule = self.rule_for(matched)
-        values = rule.pattern.search(matched).groupdict(default="") if rule else {}
+        rule, values = self._match(source.rstrip("/") + "/" if directory else source)
+        # The same for every source of a folder that a rule matches alike: a re-run asks for
+        # 100,000 placements and makes a few hundred.
+        key = (id(rule), tuple(values.items()), folder)
+        cache = self._placements
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= 4096:
+                cache.clear()
+            found = cache[key] = self._placement(rule, values, folder)
+        return found
+
+    @cached_property
+    def _placements(self) -> dict:
+        return {}
+
+    def _placement(self, rule: Rule | None, values: dict, folder: str) -> Placement:
         owner_group = (rule and rule.owner_group) or self.owner_group
         contact = (rule and rule.contact_email) or self.contact_email
         own_groups = rule.access_groups if rule else None

@@ -16,6 +16,7 @@ shape/dtype/units are recorded.  The walk stops at MAX_OBJECTS objects or TIME_B
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import h5py
@@ -116,6 +117,7 @@ def _walk(gid, entry: _Entry, draft: DatasetDraft, budget: dict) -> None:
         draft.warn(f"{base}: walk stopped at the budget ({budget['objects']} objects)")
 
 
+@lru_cache(maxsize=8192)
 def _key_path(name: str) -> str:
     return "/".join(key(part) for part in name.split("/"))
 

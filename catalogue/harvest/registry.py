@@ -94,14 +94,17 @@ def extractor(format_name: str):
     return importlib.import_module(FORMATS[format_name])
 
 
-def extract(path) -> DatasetDraft:
-    """The draft for one file (or .bp directory), with the extractor its content calls for."""
+def extract(path, known: str = "") -> DatasetDraft:
+    """The draft for one file (or .bp directory), with the extractor its content calls for.
+
+    `known`: the format this run's identification already found (it is not sniffed again).
+    """
     path = Path(path)
     if not path.exists():
         raise ExtractionError(f"{path} does not exist")
     if path.is_file() and path.stat().st_size == 0:
         raise ExtractionError("empty file")
-    found = sniff(path)
+    found = known if known in FORMATS else sniff(path)
     if found is None and path.is_file() and path.open("rb").read(2) == b"\x1f\x9d":
         raise ExtractionError("Unix compress (.Z) file: unsupported (astropy needs uncompresspy)")
     if found is None:
@@ -132,11 +135,12 @@ def group(paths) -> list[list[Path]]:
     return units
 
 
-def extract_unit(paths) -> DatasetDraft:
-    """The draft for one unit from ``group``: a single file, or a whole openPMD series."""
+def extract_unit(paths, known: str = "") -> DatasetDraft:
+    """The draft for one unit from ``group``: a single file (of format `known`, if known), or
+    a whole openPMD series."""
     paths = [Path(p) for p in paths]
     if len(paths) == 1:
-        return extract(paths[0])
+        return extract(paths[0], known)
     from .openpmd import extract_series
 
     return extract_series(paths)

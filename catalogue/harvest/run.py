@@ -3,7 +3,7 @@
 ``harvest(paths, **options)`` makes a HarvestRun and executes it here (stages.py); the task
 ``harvest_run(run_id)`` executes a stored run. Workers only read files (ingest.py, checksums.py);
 this process does every database write, through catalogue.services.harvest, committing
-``batch_size`` sources per transaction, each source inside its own savepoint. See
+``batch_size`` sources per transaction, a failure costing one source only. See
 docs/harvest.md for the options, the mapping and what each outcome means.
 """
 

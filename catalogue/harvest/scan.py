@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import NamedTuple
 
 # Files with these endings are data files: when their content is not recognised, that is a
 # failure worth recording (a broken file), not a file to ignore quietly.
@@ -24,9 +26,8 @@ DATA_SUFFIXES += (".fits", ".fit", ".fts", ".fz", ".fits.gz", ".fit.gz", ".fits.
 DATA_SUFFIXES += (".bp", ".bp4", ".bp5")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One scanned file (or .bp directory)."""
+class Entry(NamedTuple):
+    """One scanned file (or .bp directory). A tuple: a re-run makes one per file."""
 
     path: str
     size: int
@@ -52,8 +53,7 @@ class Identity:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class Known:
+class Known(NamedTuple):
     """What the last harvest stored about a source (from its HarvestRecord)."""
 
     id: int
@@ -84,13 +84,19 @@ class Unit:
     def unchanged(self, placement: str) -> bool:
         """Nothing to do: the same files, the same placement, and a dataset (or a skip) before."""
         known = self.known
-        if known is None or known.fingerprints != self.fingerprints:
+        if known is None or not self._same_files(known.fingerprints):
             return False
         if known.state == "skipped":
             return True
         if known.placement != placement:
             return False
         return known.has_dataset and known.state in ("new", "updated", "unchanged")
+
+    def _same_files(self, prints: dict) -> bool:
+        if len(prints) != len(self.entries):
+            return False
+        # No sorted copy as `fingerprints` makes: a re-run asks this of every source.
+        return all(prints.get(path) == entry.fingerprint for path, entry in self.entries.items())
 
 
 def is_data_name(path: str) -> bool:
@@ -127,7 +133,7 @@ def _walk_dir(top: str, unreadable: list[str]) -> Iterator[Entry]:
         folder = stack.pop()
         try:
             with os.scandir(folder) as listing:
-                items = sorted(listing, key=lambda item: item.name)
+                items = sorted(listing, key=_name)
         except OSError:
             unreadable.append(folder)
             continue
@@ -147,6 +153,9 @@ def _walk_dir(top: str, unreadable: list[str]) -> Iterator[Entry]:
             if _is_bp(path):
                 yield _bp_entry(path)
         stack.extend(reversed([path for path in subfolders if not _is_bp(path)]))
+
+
+_name = attrgetter("name")
 
 
 def _is_bp(path: str) -> bool:
@@ -176,11 +185,19 @@ def _entry(path: str) -> Entry | None:
 
 def under(path: str, roots) -> bool:
     """True when `path` is one of the roots or inside one (a series source counts as inside)."""
+    return within(roots)(path)
+
+
+def within(roots) -> Callable[[str], bool]:
+    """under(path, roots) as a function of `path`, the roots normalised once."""
+    exact = set()
+    prefixes = []
     for root in roots:
         root = os.path.abspath(root).rstrip("/") or "/"
-        if path == root or path.startswith(root.rstrip("/") + "/"):
-            return True
-    return False
+        exact.add(root)
+        prefixes.append(root.rstrip("/") + "/")
+    prefixes = tuple(prefixes)
+    return lambda path: path in exact or path.startswith(prefixes)
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -219,7 +236,7 @@ def plan(
     by_folder: dict[str, list[Entry]] = {}
     for path in sorted(entries):
         entry = entries[path]
-        folder = os.path.dirname(path)
+        folder = path[: path.rfind("/")] or "/"  # os.path.dirname of an absolute path, faster
         by_folder.setdefault(folder, []).append(entry)
         identity = identities.get(path)
         directory = group_by(path) == "directory"

@@ -18,6 +18,8 @@ from catalogue.api.where import FilterError, where_to_q
 from catalogue.errors import NotFound
 from catalogue.models import Attachment, Dataset
 
+from .output import v3_values
+
 SORTABLE = frozenset({"scalar", "date", "number", "bool", "json"})
 
 
@@ -42,13 +44,55 @@ def ordered(queryset: QuerySet, order) -> QuerySet:
 
 def datasets_matching(user, flt: Filter) -> QuerySet:
     """The datasets `user` may read that match `flt.where`, in `flt.limits.order`."""
-    matching = Dataset.objects.visible_to(user).filter(where_to_q(flt.where, dataset_field))
-    return ordered(matching, flt.limits.order)
+    condition = where_to_q(flt.where, dataset_field)
+    visible = selectors.datasets_visible(user, owner_groups=pinned_owner_groups(flt.where))
+    return ordered(visible.filter(condition), flt.limits.order)
+
+
+def pinned_owner_groups(where) -> frozenset[str]:
+    """The owner groups a `where` keeps the datasets to (an ownerGroup equality or `inq` at its
+    top level or in a top-level `and`); empty when it does not."""
+    found = None
+    for groups in _owner_group_conditions(where):
+        found = groups if found is None else found & groups
+    return found or frozenset()
+
+
+def _owner_group_conditions(where):
+    if not isinstance(where, dict):
+        return
+    for key, value in where.items():
+        if key in ("and", "$and") and isinstance(value, list):
+            for item in value:
+                yield from _owner_group_conditions(item)
+            continue
+        try:
+            if not isinstance(key, str) or dataset_field(key).lookup != "owner_group":
+                continue
+        except FilterError:
+            continue
+        if isinstance(value, dict) and len(value) == 1:
+            (op, value), *_ = value.items()
+            if op in ("inq", "$in") and isinstance(value, list):
+                if value and all(isinstance(group, str) for group in value):
+                    yield frozenset(value)
+                continue
+            if op not in ("eq", "$eq"):
+                continue
+        if isinstance(value, str):
+            yield frozenset([value])
 
 
 def datasets_page(user, flt: Filter) -> list[Dataset]:
     limits = flt.limits
     return list(datasets_matching(user, flt)[limits.skip : limits.skip + limits.limit])
+
+
+def datasets_page_values(user, flt: Filter) -> list[tuple]:
+    """datasets_page as rows for output.datasets_v3 (JSON columns as text, not decoded)."""
+    limits = flt.limits
+    page = v3_values(datasets_matching(user, flt))
+    return list(page[limits.skip : limits.skip + limits.limit])
 
 
 def datasets_count(user, flt: Filter) -> int:
