@@ -37,6 +37,9 @@ sys.path.insert(0, str(REPO))
 _spec = importlib.util.spec_from_file_location("create_datasets", BENCH / "create_datasets.py")
 corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(corpus)
+_spec = importlib.util.spec_from_file_location("search_scicat", BENCH / "search_scicat.py")
+scicat = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(scicat)
 
 FACETS = ("instrument", "technique", "keywords")
 GROUPS = ("p20001", "p20002", "tomcat")  # the bench user's: two proposals, one access group
@@ -57,7 +60,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
     parser.add_argument("--reindex", action="store_true", help="rebuild a reused data dir's index")
     parser.add_argument("--batch-size", type=int, default=2000, help="datasets per transaction")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=max(0, min(4, (os.cpu_count() or 1) - 1)),
+        help="processes building documents for the index (0: the bench's own)",
+    )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scicat", action="store_true", help="also time fullquery/fullfacet")
+    parser.add_argument(
+        "--no-facet-cache",
+        action="store_true",
+        help="tantivy: count the facets for every query (no reuse between pages and queries)",
+    )
+    parser.add_argument(
+        "--scicat-database",
+        type=int,
+        default=3,
+        metavar="N",
+        help="with --scicat: time N fullfacet queries on the database path too",
+    )
     return parser.parse_args(argv)
 
 
@@ -95,7 +117,7 @@ def load(count: int, args) -> None:
     )
 
 
-def build_index() -> tuple[int, float, int]:
+def build_index(workers: int) -> tuple[int, float, int]:
     """index_rebuild with a progress bar: (documents, seconds, bytes on disk)."""
     from django.conf import settings
     from tqdm import tqdm
@@ -109,7 +131,7 @@ def build_index() -> tuple[int, float, int]:
     IndexOutbox.objects.all().delete()
     with tqdm(total=Dataset.objects.count(), unit="doc", mininterval=1) as progress:
         started = time.perf_counter()
-        count = index_rebuild(progress=progress.update)
+        count = index_rebuild(progress=progress.update, workers=workers)
         seconds = time.perf_counter() - started
     root = Path(settings.SEARCH_INDEX_DIR or settings.DATA_DIR / "search-index")
     size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
@@ -342,6 +364,11 @@ def main(argv=None) -> None:
     from catalogue.models import Dataset
     from search.backends import get_backend
 
+    if args.no_facet_cache:
+        from django.conf import settings
+
+        options = getattr(settings, "SEARCH_BACKEND_OPTIONS", None) or {}
+        settings.SEARCH_BACKEND_OPTIONS = {**options, "facet_cache": 0}
     print(f"fedcat search bench: {args.count:,} datasets, {args.queries} queries per set")
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']} (data dir {data_dir})")
     server = None
@@ -351,7 +378,7 @@ def main(argv=None) -> None:
         if in_index == in_database and not args.reindex:
             print(f"reusing the index of {in_index:,} documents (--reindex rebuilds it)")
         else:
-            count, seconds, size = build_index()
+            count, seconds, size = build_index(args.workers)
             print(
                 f"index: {count:,} documents in {seconds:.1f} s ({count / seconds:,.0f}/s), "
                 f"{size / 1e6:,.0f} MB on disk"
@@ -371,6 +398,13 @@ def main(argv=None) -> None:
             ),
         }
         report(sets, args, label)
+        if args.scicat:
+            timings = scicat.run(text_queries(args.queries, rng), token, args.scicat_database)
+            print(f"\nSciCat API in-process, {args.queries} text queries, as {label}, in ms:")
+            for name, samples in timings.items():
+                if samples:
+                    cells = " ".join(f"{percentile(samples, p):8.1f}" for p in (50, 95, 99))
+                    print(f"  {name:22} p50/p95/p99 {cells}  ({len(samples)} queries)")
         cpus = os.cpu_count()
         print(
             f"load average: {load_before:.1f} before the queries, {os.getloadavg()[0]:.1f} after"

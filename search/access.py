@@ -22,10 +22,12 @@ from catalogue.access import (
     Action,
     Principal,
     Relation,
+    embargo_metadata_public,
     principal_for,
 )
 
 from .backends.base import AccessFilter
+from .documents import EARLIEST, LATEST
 
 # relation -> (AccessFilter field = document access field, the principal's values)
 MEMBERSHIP = {
@@ -35,16 +37,31 @@ MEMBERSHIP = {
 }
 
 
-def access_filter(user, action: Action = Action.READ, *, now: datetime | None = None):
-    """The documents `user` may `action` (the engine-side twin of access.dataset_filter)."""
+def access_filter(
+    user,
+    action: Action = Action.READ,
+    *,
+    now: datetime | None = None,
+    relations: frozenset[Relation] | None = None,
+):
+    """The documents `user` may `action` (the engine-side twin of access.dataset_filter).
+
+    `relations` narrows the grants to those relations (never widens them): SciCat's fullquery
+    looks only at the user's own groups (see catalogue/api/datasets/fullsearch.py)."""
     principal: Principal = principal_for(user)
-    allowed = PERMISSIONS[action]
+    allowed = PERMISSIONS[action] if relations is None else PERMISSIONS[action] & relations
     if allowed & principal.global_relations():
         return AccessFilter(everything=True)
     grants: dict = {}
     for relation in sorted(allowed - GLOBAL_RELATIONS):
         if relation is Relation.PUBLIC:
-            grants["public_at"] = now or timezone.now()
+            grants["public_at"] = max(grants.get("public_at") or EARLIEST, now or timezone.now())
+            continue
+        if relation is Relation.EMBARGOED:
+            # Every document with an embargo end (ended or not) is visible: judge them all as
+            # at the latest date documents hold (later ends are indexed as that date).
+            if embargo_metadata_public():
+                grants["public_at"] = LATEST
             continue
         if relation not in MEMBERSHIP:
             raise ImproperlyConfigured(f"search has no document field for the relation {relation}")

@@ -23,6 +23,7 @@ seconds, because tantivy stores dates at second precision)::
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ SCHEMA_VERSION = 1  # bump when the document shape changes; indexes are then reb
 MAX_METADATA_LEAVES = 2000  # leaves indexed per dataset; the rest is not searchable
 MAX_STRING_CHARS = 256  # metadata strings are compared on their first 256 characters
 MAX_TERM_CHARS = 500
+MAX_NUMBER = 1e300  # larger numbers are not indexed (nor infinities and NaN)
 QUANTITY_LEAVES = frozenset({"value", "unit", "valueSI", "unitSI", "v", "u"})
 UNIT_LEAVES = frozenset({"unit", "unitSI", "u"})
 # Dates are kept within what every engine stores (tantivy: 1677-2262); an embargo "until 9999"
@@ -64,11 +66,14 @@ def version(moment: datetime | None) -> datetime | None:
 def _clean(values) -> list[str]:
     out: dict[str, None] = {}
     for value in values:
-        if value is None or isinstance(value, (dict, list)):
+        if type(value) is str:
+            text = value.strip()
+        elif value is None or isinstance(value, (dict, list)):
             continue
-        text = str(value).strip()[:MAX_TERM_CHARS]
+        else:
+            text = str(value).strip()
         if text:
-            out[text] = None
+            out[text[:MAX_TERM_CHARS]] = None
     return list(out)
 
 
@@ -111,35 +116,73 @@ def _term_sources(dataset, related: Related, lifecycle: dict) -> dict[str, list]
     }
 
 
-def _flatten(value, path: str, out: dict, budget: list[int]) -> None:
-    if budget[0] <= 0:
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            key = str(key).replace(SEPARATOR, " ")
-            if key not in QUANTITY_LEAVES:
-                out["words"].append(key)
-            _flatten(item, f"{path}.{key}" if path else key, out, budget)
-    elif isinstance(value, list):
-        for item in value:
-            _flatten(item, path, out, budget)
-    elif is_indexable(value):
-        budget[0] -= 1
-        out["numbers"].setdefault(path, {})[float(value)] = None
-    elif isinstance(value, str):
-        budget[0] -= 1
-        text = value[:MAX_STRING_CHARS]
-        out["strings"].setdefault(path, {})[text] = None
-        if path.rsplit(".", 1)[-1] not in UNIT_LEAVES and text.strip():
-            out["words"].append(text)
+class _Leaves:
+    """Collects the leaves of one metadata tree (a class with one recursive method: the hot
+    loop of indexing, so locals and direct type checks instead of helper calls)."""
+
+    __slots__ = ("budget", "numbers", "strings", "words")
+
+    def __init__(self):
+        self.numbers: dict[str, dict[float, None]] = {}
+        self.strings: dict[str, dict[str, None]] = {}
+        self.words: list[str] = []
+        self.budget = MAX_METADATA_LEAVES
+
+    def walk(self, value, path: str, leaf: str) -> None:
+        """`leaf` is the last key of `path` (list items share their list's path and leaf)."""
+        if self.budget <= 0:
+            return
+        kind = type(value)
+        if kind is dict or (kind is not list and isinstance(value, dict)):
+            prefix = path + "." if path else ""
+            words = self.words
+            for key, item in value.items():
+                if type(key) is not str:
+                    key = str(key)
+                if SEPARATOR in key:
+                    key = key.replace(SEPARATOR, " ")
+                if key not in QUANTITY_LEAVES:
+                    words.append(key)
+                self.walk(item, prefix + key, key.rpartition(".")[2])
+        elif kind is list or isinstance(value, list):
+            for item in value:
+                self.walk(item, path, leaf)
+        elif kind is float or kind is int:
+            # finite and not huge (bools are not numbers here: their type is bool)
+            if -MAX_NUMBER <= value <= MAX_NUMBER:
+                self.budget -= 1
+                found = self.numbers.get(path)
+                if found is None:
+                    found = self.numbers[path] = {}
+                found[float(value)] = None
+        elif kind is str or isinstance(value, str):
+            self.budget -= 1
+            text = value[:MAX_STRING_CHARS]
+            found = self.strings.get(path)
+            if found is None:
+                found = self.strings[path] = {}
+            found[text] = None
+            if leaf not in UNIT_LEAVES and not text.isspace() and text:
+                self.words.append(text)
 
 
 def _metadata(scientific) -> tuple[dict, dict, str]:
-    out = {"numbers": {}, "strings": {}, "words": []}
-    _flatten(scientific or {}, "", out, [MAX_METADATA_LEAVES])
-    numbers = {path: list(values) for path, values in out["numbers"].items()}
-    strings = {path: list(values) for path, values in out["strings"].items()}
-    return numbers, strings, " ".join(out["words"])
+    leaves = _Leaves()
+    leaves.walk(scientific or {}, "", "")
+    numbers = {path: list(values) for path, values in leaves.numbers.items()}
+    strings = {path: list(values) for path, values in leaves.strings.items()}
+    return numbers, strings, " ".join(leaves.words)
+
+
+_TERM_FIELDS = tuple(name for name, f in FIELDS.items() if f.kind == TERM)
+# (flag, its key in datasetlifecycle or None for a column)
+_FLAG_FIELDS = tuple(
+    (name, _camel(name.split(".", 1)[1]) if name.startswith("datasetlifecycle.") else None)
+    for name, f in FIELDS.items()
+    if f.kind == BOOL
+)
+_DATE_FIELDS = tuple(name for name, f in FIELDS.items() if f.kind == DATE)
+_NUMBER_FIELDS = tuple(name for name, f in FIELDS.items() if f.kind not in (TERM, BOOL, DATE))
 
 
 def dataset_document(dataset, related: Related | None = None) -> dict:
@@ -147,20 +190,16 @@ def dataset_document(dataset, related: Related | None = None) -> dict:
     related = related or Related()
     lifecycle = dataset.datasetlifecycle if isinstance(dataset.datasetlifecycle, dict) else {}
     sources = _term_sources(dataset, related, lifecycle)
-    terms = {name: _clean(sources[name]) for name, f in FIELDS.items() if f.kind == TERM}
-    flags, dates, numbers = {}, {}, {}
-    for name, f in FIELDS.items():
-        if f.kind == BOOL:
-            if name.startswith("datasetlifecycle."):
-                value = lifecycle.get(_camel(name.split(".", 1)[1]))
-            else:
-                value = getattr(dataset, name)
-            flags[name] = value if isinstance(value, bool) else None
-        elif f.kind == DATE:
-            dates[name] = version(getattr(dataset, name))
-        elif f.kind != TERM:
-            value = getattr(dataset, name)
-            numbers[name] = float(value) if is_indexable(value) else None
+    terms = {name: _clean(sources[name]) for name in _TERM_FIELDS}
+    flags = {}
+    for name, lifecycle_key in _FLAG_FIELDS:
+        value = lifecycle.get(lifecycle_key) if lifecycle_key else getattr(dataset, name)
+        flags[name] = value if isinstance(value, bool) else None
+    dates = {name: version(getattr(dataset, name)) for name in _DATE_FIELDS}
+    numbers = {}
+    for name in _NUMBER_FIELDS:
+        value = getattr(dataset, name)
+        numbers[name] = float(value) if is_indexable(value) else None
     creation = dates["creation_time"]
     instruments = [related.instruments.get(i) for i in dataset.instrument_ids or []]
     techniques = _techniques(dataset)
@@ -246,15 +285,90 @@ def documents_for(datasets: Iterable) -> list[dict]:
     return [dataset_document(dataset, related) for dataset in datasets]
 
 
-def iter_documents(*, batch_size: int = 500, queryset=None) -> Iterator[dict]:
-    """Documents of every dataset (or of `queryset`), read in primary-key pages."""
+def iter_documents(
+    *, batch_size: int = 500, queryset=None, workers: int = 0, prepare=None
+) -> Iterator[dict]:
+    """Documents of every dataset (or of `queryset`), read in primary-key pages, in pk order.
+
+    With `workers` > 0, that many forked processes read and build the pages (this process
+    only passes them on): building documents is most of the cost of a rebuild, and one
+    process uses one core. Not inside a transaction (the workers could not see it), on an
+    in-memory SQLite database, nor in a daemonic process (a Celery prefork worker cannot
+    fork): then this process does the work. `prepare` (a backend's) is applied to each
+    document in the workers."""
     from catalogue.models import Dataset
 
     queryset = Dataset.objects.all() if queryset is None else queryset
+    if workers > 0 and _can_fork():
+        yield from _parallel_documents(queryset, batch_size, workers, prepare)
+        return
+    for page in _pages(queryset, batch_size):
+        yield from _page_documents(page)
+
+
+def _pages(queryset, batch_size: int) -> Iterator:
+    """`queryset` restricted to consecutive pk ranges of `batch_size` datasets."""
     last = 0
     while True:
-        batch = list(queryset.filter(pk__gt=last).order_by("pk").defer(*DEFERRED)[:batch_size])
-        if not batch:
+        following = queryset.filter(pk__gt=last).order_by("pk")
+        pks = list(following.values_list("pk", flat=True)[:batch_size])
+        if not pks:
             return
-        last = batch[-1].pk
-        yield from documents_for(batch)
+        yield queryset.filter(pk__gte=pks[0], pk__lte=pks[-1])
+        last = pks[-1]
+
+
+def _page_documents(page) -> list[dict]:
+    return documents_for(page.order_by("pk").defer(*DEFERRED))
+
+
+def _forked_page_documents(query, prepare) -> list:
+    """_page_documents in a worker process, given the page's SQL query (a QuerySet would be
+    evaluated by pickling it, in the process that sends it), each document prepare()d."""
+    from catalogue.models import Dataset
+
+    page = Dataset.objects.all()
+    page.query = query
+    documents = _page_documents(page)
+    return documents if prepare is None else [prepare(document) for document in documents]
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    from django.db import connections
+
+    if multiprocessing.current_process().daemon:
+        return False
+    for connection in connections.all():
+        if connection.in_atomic_block:
+            return False
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            return False  # lives in this process's memory only
+    return True
+
+
+def _worker_started() -> None:
+    import gc
+
+    gc.set_threshold(*BULK_GC_THRESHOLD)
+
+
+def _parallel_documents(queryset, batch_size: int, workers: int, prepare) -> Iterator:
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # the children must not share this process's connections
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_worker_started) as pool:
+        waiting: deque = deque()  # pages being built, in order; a few per worker, no more
+        for page in _pages(queryset, batch_size):
+            waiting.append(pool.apply_async(_forked_page_documents, (page.query, prepare)))
+            if len(waiting) >= 2 * workers:
+                yield from waiting.popleft().get()
+        while waiting:
+            yield from waiting.popleft().get()
+
+
+BULK_GC_THRESHOLD = (50_000, 20, 100)  # fewer collections while building many documents

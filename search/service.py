@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from catalogue.access import Action
+from catalogue.access import Action, Relation
 
 from .access import access_filter
 from .backends import get_backend
@@ -26,11 +26,18 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE = "The search is not available at the moment; please try again later."
 
 
-def search(user, request: SearchRequest, *, now: datetime | None = None) -> SearchResult:
+def search(
+    user,
+    request: SearchRequest,
+    *,
+    now: datetime | None = None,
+    relations: frozenset[Relation] | None = None,
+) -> SearchResult:
     """The datasets matching `request` that `user` may read, one page of them.
 
-    `now` is the moment embargoes are judged at (default: now)."""
-    access = access_filter(user, Action.READ, now=now)
+    `now` is the moment embargoes are judged at (default: now). `relations` narrows what counts
+    as readable to those catalogue.access relations (SciCat's fullquery: own groups only)."""
+    access = access_filter(user, Action.READ, now=now, relations=relations)
     try:
         return get_backend().search(request, access)
     except Exception:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from search.query import FIELDS, AnyOf, ScientificCondition, SearchRequest
+from search.query import FACET_LIMIT, FIELDS, AnyOf, ScientificCondition, SearchRequest
 from search.query.model import BOOL, DATE, TERM
 
 # Free-text fields of a document and their weights: a match in the name beats one in the
@@ -35,7 +35,8 @@ TEXT_BOOSTS = {
 # Fields that get highlighted snippets, in this order.
 HIGHLIGHT_FIELDS = ("dataset_name", "keywords", "description", "metadata")
 SNIPPET_CHARS = 200
-FACET_SIZE = 100  # values per facet, most frequent first (ties by value)
+FACET_SIZE = FACET_LIMIT  # the default values per facet, most frequent first (ties by value)
+SORT_NAME_CHARS = 1000  # sort:name compares the first 1000 characters of the lower-cased name
 BM25_K1, BM25_B = 1.2, 0.75
 
 
@@ -223,10 +224,18 @@ class SearchBackend:
         """pid -> updated_at of every document (for search_check)."""
         raise NotImplementedError
 
+    @staticmethod
+    def prepare(document: dict):
+        """A document as rebuild() takes it, made where the document is built (in a worker
+        process when the rebuild has workers, so a static method: it is sent there by name).
+        The default is the document itself; tantivy gives its JSON, which it parses without
+        making Python objects."""
+        return document
+
     def rebuild(self, documents: Iterable[dict]) -> int:
-        """Replaces the whole index by these documents. Backends that can build aside and swap
-        (tantivy generations, Elasticsearch aliases) override this so searches never see a
-        half-built index."""
+        """Replaces the whole index by these documents (or prepare()d ones). Backends that can
+        build aside and swap (tantivy generations, Elasticsearch aliases) override this so
+        searches never see a half-built index."""
         self.clear()
         count = 0
         batch: list[dict] = []

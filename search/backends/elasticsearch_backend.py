@@ -9,7 +9,7 @@ index of another layout asks for ``manage.py reindex`` (IndexOutOfDate).
 
 The query (es_query.py) and the mapping (es_mapping.py) mirror the tantivy backend, so answers
 are the same: BM25 with the same field boosts, facet counts from terms aggregations, metadata
-conditions on any key, sorts with ties in write order, exact totals, and the access filter
+conditions on any key, sorts with ties in pid order, exact totals, and the access filter
 inside the query. Snippets are cut here, from the stored text, by the same rule as tantivy and
 the memory twin (Elasticsearch's highlighters cut fragments differently).
 
@@ -32,7 +32,7 @@ from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 from search.query import SearchRequest
 
 from .base import HIGHLIGHT_FIELDS, AccessFilter, Hit, IndexOutOfDate, SearchBackend, SearchResult
-from .es_mapping import LAYOUT, index_settings, mappings, moment, next_seq, to_source
+from .es_mapping import LAYOUT, index_settings, mappings, moment, to_source
 from .es_query import QueryBuilder
 from .memory import _best_fragment
 
@@ -174,7 +174,7 @@ class ElasticsearchBackend(SearchBackend):
                 "_op_type": "index",
                 "_index": index,
                 "_id": document["pid"],
-                "_source": to_source(document, next_seq()),
+                "_source": to_source(document),
             }
 
     def _bulk(self, actions: Iterable[dict], **options) -> int:

@@ -53,6 +53,32 @@ def key_bounds(low, high, low_inclusive: bool, high_inclusive: bool) -> tuple[st
     return (first, last) if first <= last else None
 
 
+COARSE = 5  # hex digits of a coarse key: sign, exponent and 8 mantissa bits (1/256 octave)
+
+
+def coarse_cover(first: str, last: str) -> tuple[tuple[str, str] | None, list[tuple[str, str]]]:
+    """Splits the key interval [first, last] into the coarse keys whose every number lies in
+    it (an interval of COARSE-digit prefixes, or None) and the full-key intervals left at its
+    two ends. A number interval then costs a few hundred coarse terms and the few exact keys
+    near its bounds, instead of one term per distinct number in it."""
+    low, high = first[:COARSE], last[:COARSE]
+    if low == high:
+        return None, [(first, last)]
+    pad = WIDTH - COARSE
+    ends = []
+    inner_low, inner_high = low, high
+    if first == low + "0" * pad:
+        pass  # the first coarse key is covered whole
+    else:
+        ends.append((first, low + "f" * pad))
+        inner_low = f"{int(low, 16) + 1:0{COARSE}x}"
+    if last != high + "f" * pad:
+        ends.append((high + "0" * pad, last))
+        inner_high = f"{int(high, 16) - 1:0{COARSE}x}"
+    inner = (inner_low, inner_high) if inner_low <= inner_high else None
+    return inner, ends
+
+
 def interval_regex(first: str, last: str) -> str:
     """A regex matching exactly the hex strings s with first <= s <= last (same length)."""
     if first == last:

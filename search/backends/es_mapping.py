@@ -7,28 +7,24 @@ part, ``m_num``/``m_str`` scientific metadata as ``<path>\\x00<value>`` keywords
 order-preserving hex of encoding.py, so a number interval under one path is one keyword range),
 ``s_name`` the sort key. Dates are ``long`` seconds since 1970 (documents hold whole UTC
 seconds), so any datetime a parser produces compares exactly, with no date-format parsing.
-``seq`` records the order documents were written in: ties in a sort keep it, as tantivy and
-the memory twin keep index order.
+Ties in every sort are broken by ``pid`` (ascending), as in the other backends.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 from search.documents import SCHEMA_VERSION
 from search.query import FACETS, FIELDS
 from search.query.model import BOOL, DATE, TERM
 
-from .base import TEXT_BOOSTS
+from .base import SORT_NAME_CHARS, TEXT_BOOSTS
 from .encoding import SEPARATOR, number_key
 
-LAYOUT = f"fedcat-{SCHEMA_VERSION}.es1"  # document shape . Elasticsearch mapping
+LAYOUT = f"fedcat-{SCHEMA_VERSION}.es2"  # document shape . Elasticsearch mapping
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PUBLISHED = -(2**62)  # a_public_from of published datasets: public at any moment
 MAX_KEYWORD_CHARS = 8000  # longer keywords are not indexed (Lucene's term limit is 32 KB)
-SORT_NAME_CHARS = 1000
 ACCESS_TERMS = ("owner_group", "access_groups", "shared_with")
 
 # The tokenizer keeps runs of letters and digits ("group": 0: the pattern matches tokens),
@@ -85,7 +81,6 @@ def mappings() -> dict:
     properties: dict = {
         "pid": {"type": "keyword"},
         "updated_at": {"type": "long"},
-        "seq": {"type": "long"},
         "s_name": _keyword(),
         "a_public_from": {"type": "long"},
         "m_num": _keyword(),
@@ -109,24 +104,12 @@ def mappings() -> dict:
     return {"dynamic": "strict", "_meta": {"fedcat_layout": LAYOUT}, "properties": properties}
 
 
-_last_seq = [0]
-_seq_lock = threading.Lock()
-
-
-def next_seq() -> int:
-    """Increasing write order: nanoseconds since 1970, strictly increasing in a process."""
-    with _seq_lock:
-        _last_seq[0] = max(time.time_ns(), _last_seq[0] + 1)
-        return _last_seq[0]
-
-
-def to_source(document: dict, seq: int) -> dict:
+def to_source(document: dict) -> dict:
     """A search document (search.documents) as an Elasticsearch source."""
     updated_at = document["updated_at"]
     out: dict = {
         "pid": document["pid"],
         "updated_at": None if updated_at is None else seconds(updated_at),
-        "seq": seq,
         "s_name": document["sort_name"][:SORT_NAME_CHARS],
     }
     out.update({f"x_{n}": text for n, text in document["text"].items() if text})

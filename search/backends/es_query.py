@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from search.query import FieldFilter, SearchRequest
 
 from .base import (
-    FACET_SIZE,
     HIGHLIGHT_FIELDS,
     TEXT_BOOSTS,
     AccessFilter,
@@ -38,9 +37,14 @@ from .es_mapping import EPOCH, slug
 from .memory import analyze
 
 MATCH_NONE = {"match_none": {}}
-SORT_FIELDS = {"date": "d_creation_time", "size": "n_size", "name": "s_name"}
+SORT_FIELDS = {
+    "date": "d_creation_time",
+    "size": "n_size",
+    "name": "s_name",
+    "created": "d_created_at",
+}
 SORT_MISSING = {"size": 0}  # the twin sorts a dataset without a size as size 0
-TIEBREAK = [{"seq": "asc"}, {"pid": "asc"}]  # equal keys keep write order, as in tantivy
+TIEBREAK = [{"pid": "asc"}]  # equal keys (and equal scores) in pid order, as every backend
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
@@ -128,7 +132,9 @@ class QueryBuilder:
             "_source": False,
         }
         words = {token for tokens in positive for token in tokens}
-        aggregations = {f"facet_{name}": self.facet(name) for name in request.facets}
+        aggregations = {
+            f"facet_{name}": self.facet(name, request.facet_limit) for name in request.facets
+        }
         if words:
             body["_source"] = [f"x_{name}" for name in HIGHLIGHT_FIELDS]
             aggregations["document_frequency"] = self.document_frequency(words)
@@ -229,18 +235,18 @@ class QueryBuilder:
         if sort == "relevance":
             return [{"_score": "desc"}, *TIEBREAK]
         key = sort.lstrip("-")
-        order = {"order": "desc" if sort.startswith("-") else "asc"}
+        order = {"order": "desc" if sort.startswith("-") else "asc", "missing": "_last"}
         if key in SORT_MISSING:
             order["missing"] = SORT_MISSING[key]
         return [{SORT_FIELDS[key]: order}, *TIEBREAK]
 
-    def facet(self, name: str) -> dict:
-        """The FACET_SIZE most frequent values, ties by value (one shard: exact counts)."""
+    def facet(self, name: str, size: int) -> dict:
+        """The `size` most frequent values, ties by value (one shard: exact counts)."""
         return {
             "terms": {
                 "field": f"f_{name}",
-                "size": FACET_SIZE,
-                "shard_size": FACET_SIZE * 10,
+                "size": size,
+                "shard_size": size * 10,
                 "order": [{"_count": "desc"}, {"_key": "asc"}],
             }
         }

@@ -21,9 +21,9 @@ from search.query import FieldFilter, SearchRequest
 from .base import (
     BM25_B,
     BM25_K1,
-    FACET_SIZE,
     HIGHLIGHT_FIELDS,
     SNIPPET_CHARS,
+    SORT_NAME_CHARS,
     TEXT_BOOSTS,
     AccessFilter,
     Hit,
@@ -90,7 +90,6 @@ class MemoryBackend(SearchBackend):
     def index_documents(self, documents: Iterable[dict]) -> int:
         count = 0
         for document in documents:
-            self._docs.pop(document["pid"], None)  # a replaced document moves to the end
             self._docs[document["pid"]] = _Stored(document)
             count += 1
         return count
@@ -114,20 +113,21 @@ class MemoryBackend(SearchBackend):
     def search(self, request: SearchRequest, access: AccessFilter) -> SearchResult:
         positive = [t for t in map(analyze, (*request.words, *request.phrases)) if t]
         negative = [t for t in map(analyze, request.excluded) if t]
-        matches: list[tuple[float, int, _Stored]] = []
-        for order, stored in enumerate(self._docs.values()):
+        matches: list[tuple[float, str, _Stored]] = []
+        for stored in self._docs.values():
             if not access.allows(stored.document["access"]) or not self._passes(request, stored):
                 continue
             if not all(self._fields_with(stored, seq) for seq in positive):
                 continue
             if any(self._fields_with(stored, seq) for seq in negative):
                 continue
-            matches.append((0.0, order, stored))
+            matches.append((0.0, stored.document["pid"], stored))
+        matches.sort(key=lambda m: m[1])  # ties in any order: by pid, ascending
         sort = effective_sort(request)
         if sort == "relevance":
             stats = self._stats()
-            matches = [(self._score(s, positive, stats), o, s) for _, o, s in matches]
-            matches.sort(key=lambda m: (-m[0], m[1]))
+            matches = [(self._score(s, positive, stats), p, s) for _, p, s in matches]
+            matches.sort(key=lambda m: -m[0])
         else:
             matches = self._sorted(matches, sort)
         page = matches[request.offset : request.offset + request.limit]
@@ -144,19 +144,23 @@ class MemoryBackend(SearchBackend):
         for name in request.facets:
             counts = Counter(v for _, _, s in matches for v in set(s.document["facets"][name]))
             ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            facets[name] = ranked[:FACET_SIZE]
+            facets[name] = ranked[: request.facet_limit]
         return SearchResult(hits=hits, total=len(matches), facets=facets)
 
     @staticmethod
     def _sorted(matches, sort: str):
+        """By the sort key (stable, so ties stay in pid order); a missing date comes last in
+        both directions (as in tantivy and Elasticsearch), a missing size counts as 0."""
         key = {
             "date": lambda s: s.document["dates"]["creation_time"],
             "size": lambda s: s.document["numbers"]["size"] or 0.0,
-            "name": lambda s: s.document["sort_name"],
+            "name": lambda s: s.document["sort_name"][:SORT_NAME_CHARS],
+            "created": lambda s: s.document["dates"]["created_at"],
         }[sort.lstrip("-")]
-        descending = sort.startswith("-")
-        ordered = sorted(matches, key=lambda m: m[1])
-        return sorted(ordered, key=lambda m: key(m[2]), reverse=descending)
+        present = [m for m in matches if key(m[2]) is not None]
+        missing = [m for m in matches if key(m[2]) is None]
+        present.sort(key=lambda m: key(m[2]), reverse=sort.startswith("-"))
+        return present + missing
 
     def _passes(self, request: SearchRequest, stored: _Stored) -> bool:
         document = stored.document

@@ -12,11 +12,14 @@ Schema (field prefixes): ``x_`` weighted free text (tokenizer "fedcat"), ``t_`` 
 ``b_`` flags, ``d_`` dates, ``n_`` numbers (f64), ``f_`` facet columns, ``a_`` the access
 fields (``a_public_from``: one date, so "public now" is one range on a fast column),
 ``m_num``/``m_str`` scientific metadata as ``<path>\\x00<value>`` terms (numbers as
-order-preserving hex, compared with regex intervals: see encoding.py), ``s_name`` the sort key.
+order-preserving hex, compared with regex intervals: see encoding.py; ``m_coarse`` holds the
+first digits of each number's key, so a wide interval reads a few hundred coarse terms instead
+of one term per distinct number), ``s_name``/``s_size`` sort keys.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -28,16 +31,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import tantivy
-from tantivy import Filter, Order, Query, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
+from tantivy import Filter, Query, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
 from search.documents import SCHEMA_VERSION
 from search.query import FACETS, FIELDS, SearchRequest
 from search.query.model import BOOL, DATE, TERM
 
 from .base import (
-    FACET_SIZE,
     HIGHLIGHT_FIELDS,
     SNIPPET_CHARS,
+    SORT_NAME_CHARS,
     TEXT_BOOSTS,
     AccessFilter,
     Hit,
@@ -47,14 +50,14 @@ from .base import (
     effective_sort,
     render_snippet,
 )
-from .encoding import SEPARATOR, number_key
+from .encoding import COARSE, SEPARATOR, number_key
+from .tantivy_facets import CACHE_ENTRIES, FacetCache
+from .tantivy_order import PID_KEYS, PageOrder, pid_keys
 from .tantivy_query import QueryBuilder, slug
 
-LAYOUT = f"fedcat-{SCHEMA_VERSION}.2"  # document shape . tantivy schema
+LAYOUT = f"fedcat-{SCHEMA_VERSION}.3"  # document shape . tantivy schema
 PUBLISHED = datetime(1970, 1, 1, tzinfo=UTC)  # a_public_from of published datasets
 CURRENT = "CURRENT"
-SORT_FIELDS = {"date": "d_creation_time", "size": "n_size", "name": "s_name"}
-FACET_FETCH = 1000  # buckets asked of tantivy before ranking; FACET_SIZE are kept
 
 
 def analyzer():
@@ -64,7 +67,8 @@ def analyzer():
 
 def build_schema():
     schema = tantivy.SchemaBuilder()
-    schema.add_text_field("pid", stored=True, tokenizer_name="raw", index_option="basic")
+    # fast: ties in every sort are broken by pid (tantivy_order.py)
+    schema.add_text_field("pid", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     for name in TEXT_BOOSTS:
         schema.add_text_field(f"x_{name}", stored=name in HIGHLIGHT_FIELDS, tokenizer_name="fedcat")
     for name, field in FIELDS.items():
@@ -84,14 +88,24 @@ def build_schema():
     # When the dataset is public from: PUBLISHED for published ones, else the embargo's end.
     schema.add_date_field("a_public_from", indexed=True, fast=True)
     schema.add_text_field("m_num", tokenizer_name="raw", index_option="basic")
+    schema.add_text_field("m_coarse", tokenizer_name="raw", index_option="basic")
     schema.add_text_field("m_str", tokenizer_name="raw", index_option="basic")
     schema.add_text_field("s_name", fast=True, tokenizer_name="raw", index_option="basic")
+    schema.add_float_field("s_size", fast=True)  # sort:size, a missing size counting as 0
+    for name in PID_KEYS:  # the pid's first 24 bytes: ties in pid order (tantivy_order.py)
+        schema.add_unsigned_field(name, fast=True)
     return schema.build()
 
 
 def to_tantivy(document: dict) -> dict:
     """A search document (search.documents) as tantivy field values."""
-    out = {"pid": [document["pid"]], "s_name": [document["sort_name"]]}
+    size = document["numbers"].get("size")
+    out = {
+        "pid": [document["pid"]],
+        "s_name": [document["sort_name"][:SORT_NAME_CHARS]],
+        "s_size": [size or 0.0],
+    }
+    out.update({name: [key] for name, key in zip(PID_KEYS, pid_keys(document["pid"]), strict=True)})
     out.update({f"x_{n}": [text] for n, text in document["text"].items() if text})
     out.update({f"t_{slug(n)}": values for n, values in document["terms"].items() if values})
     out.update({f"b_{slug(n)}": [v] for n, v in document["flags"].items() if v is not None})
@@ -107,11 +121,13 @@ def to_tantivy(document: dict) -> dict:
         out["a_public_from"] = [PUBLISHED]
     elif access["embargo_end"] is not None:
         out["a_public_from"] = [access["embargo_end"]]
-    numbers = [
-        path + SEPARATOR + number_key(v)
-        for path, values in document["metadata_numbers"].items()
-        for v in values
-    ]
+    numbers, coarse = [], {}
+    for path, values in document["metadata_numbers"].items():
+        prefix = path + SEPARATOR
+        for value in values:
+            key = number_key(value)
+            numbers.append(prefix + key)
+            coarse[prefix + key[:COARSE]] = None  # tantivy_query.py ranges on both
     strings = [
         path + SEPARATOR + v
         for path, values in document["metadata_strings"].items()
@@ -119,6 +135,7 @@ def to_tantivy(document: dict) -> dict:
     ]
     if numbers:
         out["m_num"] = numbers
+        out["m_coarse"] = list(coarse)
     if strings:
         out["m_str"] = strings
     return out
@@ -126,7 +143,13 @@ def to_tantivy(document: dict) -> dict:
 
 class TantivyBackend(SearchBackend):
     def __init__(
-        self, *, index_dir=None, heap_size: int = 64_000_000, lock_timeout: float = 60, **options
+        self,
+        *,
+        index_dir=None,
+        heap_size: int = 64_000_000,
+        lock_timeout: float = 60,
+        facet_cache: int = CACHE_ENTRIES,
+        **options,
     ):
         super().__init__(index_dir=index_dir, **options)
         self.lock_timeout = lock_timeout
@@ -140,6 +163,8 @@ class TantivyBackend(SearchBackend):
         self._lock = threading.Lock()
         self._index = None
         self._opened = None
+        self._path, self._meta = None, None
+        self.facet_cache = FacetCache(self.schema, entries=facet_cache)
 
     # --- generations -----------------------------------------------------------------------------
     def _create(self, path: Path):
@@ -192,7 +217,25 @@ class TantivyBackend(SearchBackend):
                     )
                 self._index = self._prepare(tantivy.Index.open(str(path)))
                 self._opened = marker
+                self._path, self._meta = path, None
             return self._index
+
+    def _searcher(self):
+        """(a searcher on the latest commit, the index version it sees). A commit rewrites
+        meta.json: when it changed the reader is reloaded at once (readers also reload by
+        themselves, a moment later), so the version names what the searcher sees."""
+        index = self._live()
+        with self._lock:
+            path = self._path
+            try:
+                stat = (path / "meta.json").stat()
+                meta = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            except FileNotFoundError:
+                meta = None
+            if meta != self._meta:
+                index.reload()
+                self._meta = meta
+        return index.searcher(), (path.name, meta)
 
     @contextmanager
     def _writer(self, index=None, heap_size: int | None = None, threads: int = 1):
@@ -224,12 +267,15 @@ class TantivyBackend(SearchBackend):
                 time.sleep(0.05)
 
     # --- writes ----------------------------------------------------------------------------------
+    def _document(self, document: dict):
+        return tantivy.Document.from_dict(to_tantivy(document), self.schema)
+
     def index_documents(self, documents: Iterable[dict]) -> int:
         count = 0
         with self._writer() as writer:
             for document in documents:
                 writer.delete_documents_by_term("pid", document["pid"])
-                writer.add_document(tantivy.Document.from_dict(to_tantivy(document), self.schema))
+                writer.add_document(self._document(document))
                 count += 1
         return count
 
@@ -247,6 +293,12 @@ class TantivyBackend(SearchBackend):
     def refresh(self) -> None:
         self._live().reload()
 
+    @staticmethod
+    def prepare(document: dict) -> str:
+        """The document as tantivy JSON: the rebuild's worker processes make it, and tantivy
+        parses it in Rust, so this process does little more than pass it on."""
+        return json.dumps(to_tantivy(document), default=_json_value, ensure_ascii=False)
+
     def rebuild(self, documents: Iterable[dict]) -> int:
         self.root.mkdir(parents=True, exist_ok=True)
         pointer = self.root / CURRENT
@@ -257,7 +309,10 @@ class TantivyBackend(SearchBackend):
             index = self._create(self.root / name)
             with self._writer(index, heap_size=max(self.heap_size, 256_000_000), threads=0) as w:
                 for document in documents:
-                    w.add_document(tantivy.Document.from_dict(to_tantivy(document), self.schema))
+                    if isinstance(document, str):  # prepare()d
+                        w.add_json(document)
+                    else:
+                        w.add_document(self._document(document))
                     count += 1
         except BaseException:
             shutil.rmtree(self.root / name, ignore_errors=True)
@@ -284,14 +339,20 @@ class TantivyBackend(SearchBackend):
         return found
 
     def search(self, request: SearchRequest, access: AccessFilter) -> SearchResult:
-        searcher = self._live().searcher()
+        searcher, version = self._searcher()
         query, text_query = self.queries.build(request, access)
         sort = effective_sort(request)
-        options = {}
-        if sort != "relevance":
-            options["order_by_field"] = SORT_FIELDS[sort.lstrip("-")]
-            options["order"] = Order.Desc if sort.startswith("-") else Order.Asc
-        found = searcher.search(query, request.limit, count=True, offset=request.offset, **options)
+        facets = self.facet_cache.start(version, searcher, query, request, access)
+        documents: dict = {}
+
+        def document_at(address):
+            key = (address.segment_ord, address.doc)
+            if key not in documents:
+                documents[key] = searcher.doc(address)
+            return documents[key]
+
+        order = PageOrder(searcher, self.schema, query, sort, lambda a: document_at(a)["pid"][0])
+        page, total = order.page(request.offset, request.limit)
         generators = []
         if text_query is not None:
             for name in HIGHLIGHT_FIELDS:
@@ -299,8 +360,8 @@ class TantivyBackend(SearchBackend):
                 generator.set_max_num_chars(SNIPPET_CHARS)
                 generators.append((name, generator))
         hits = []
-        for score, address in found.hits:
-            document = searcher.doc(address)
+        for score, address in page:
+            document = document_at(address)
             highlights = {}
             for name, generator in generators:
                 snippet = generator.snippet_from_doc(document)
@@ -309,20 +370,13 @@ class TantivyBackend(SearchBackend):
                     highlights[name] = _html(snippet.fragment(), spans)
             relevance = float(score) if sort == "relevance" else None
             hits.append(Hit(document["pid"][0], relevance, highlights))
-        facets = self._facets(searcher, query, request)
-        return SearchResult(hits=hits, total=found.count, facets=facets)
+        return SearchResult(hits=hits, total=total, facets=facets())
 
-    def _facets(self, searcher, query, request: SearchRequest) -> dict:
-        if not request.facets:
-            return {}
-        terms = {"size": FACET_FETCH, "segment_size": FACET_FETCH * 10}
-        aggregations = {name: {"terms": {"field": f"f_{name}", **terms}} for name in request.facets}
-        answer = searcher.aggregate(query, aggregations)
-        facets = {}
-        for name in request.facets:
-            buckets = [(b["key"], b["doc_count"]) for b in answer.get(name, {}).get("buckets", [])]
-            facets[name] = sorted(buckets, key=lambda b: (-b[1], b[0]))[:FACET_SIZE]
-        return facets
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()  # RFC 3339: dates are UTC
+    raise TypeError(f"not JSON: {value!r}")
 
 
 def _html(fragment: str, byte_spans: list[tuple[int, int]]) -> str:

@@ -23,7 +23,7 @@ from .base import (
     flatten_scientific,
     term_values,
 )
-from .encoding import SEPARATOR, escape, interval_regex, key_bounds
+from .encoding import SEPARATOR, coarse_cover, escape, interval_regex, key_bounds
 
 
 def slug(name: str) -> str:
@@ -145,7 +145,16 @@ class QueryBuilder:
             keys = key_bounds(test.low, test.high, test.low_inclusive, test.high_inclusive)
             if keys is None:
                 return Query.empty_query()
-            return Query.regex_query(self.schema, "m_num", paths + interval_regex(*keys))
+            inner, ends = coarse_cover(*keys)
+            parts = []
+            if inner is not None:
+                parts.append(
+                    Query.regex_query(self.schema, "m_coarse", paths + interval_regex(*inner))
+                )
+            if ends:
+                edges = "(" + "|".join(interval_regex(*end) for end in ends) + ")"
+                parts.append(Query.regex_query(self.schema, "m_num", paths + edges))
+            return _any(parts)
         if test.contains:
             return Query.regex_query(self.schema, "m_str", f"{paths}(?is:.*{escape(test.value)}.*)")
         terms = [p + SEPARATOR + test.value for p in test.paths]

@@ -9,8 +9,10 @@ docs/search-syntax.md.
 
 from .model import (
     DEFAULT_LIMIT,
+    FACET_LIMIT,
     FACETS,
     FIELDS,
+    MAX_FACET_LIMIT,
     MAX_LIMIT,
     MAX_WINDOW,
     RELATIONS,
@@ -30,7 +32,9 @@ from .scicat import SCICAT_DEFAULT_LIMIT, parse_scicat
 __all__ = [
     "DEFAULT_LIMIT",
     "FACETS",
+    "FACET_LIMIT",
     "FIELDS",
+    "MAX_FACET_LIMIT",
     "MAX_LIMIT",
     "MAX_QUERY_CHARS",
     "MAX_WINDOW",

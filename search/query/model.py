@@ -14,7 +14,9 @@ from datetime import datetime
 __all__ = [
     "DEFAULT_LIMIT",
     "FACETS",
+    "FACET_LIMIT",
     "FIELDS",
+    "MAX_FACET_LIMIT",
     "MAX_LIMIT",
     "MAX_WINDOW",
     "RELATIONS",
@@ -31,6 +33,8 @@ __all__ = [
 DEFAULT_LIMIT = 25  # portal page size; the SciCat parser uses SciCat's own default, 100
 MAX_LIMIT = 1000  # most results one request may ask for
 MAX_WINDOW = 10_000  # offset + limit: results past the first 10 000 are not reachable by paging
+FACET_LIMIT = 100  # values per facet, the most frequent first (ties by value)
+MAX_FACET_LIMIT = 10_000
 
 
 class QueryError(ValueError):
@@ -178,8 +182,10 @@ def facets_named(names) -> tuple[str, ...]:
     return tuple(out)
 
 
-SORTS = ("relevance", "date", "-date", "size", "-size", "name", "-name")
-_SORT_FIELDS = {s: s for s in ("relevance", "date", "size", "name")}
+# "created" is the order datasets were added in (createdAt): SciCat's natural order, which
+# fullquery keeps when it is asked for no order.
+SORTS = ("relevance", "date", "-date", "size", "-size", "name", "-name", "created", "-created")
+_SORT_FIELDS = {s: s for s in ("relevance", "date", "size", "name", "created")}
 _SORT_FIELDS.update(
     {
         squash(a): s
@@ -280,8 +286,9 @@ class SearchRequest:
 
     words: each must match the dataset's text; phrases: must match as a whole; excluded: words
     or phrases that must not match. sort: one of SORTS, or None for the default (relevance when
-    there is text, else newest first). offset/limit: the page (limit <= MAX_LIMIT,
-    offset + limit <= MAX_WINDOW). facets: the facet counts wanted (names from FACETS)."""
+    there is text, else newest first); ties are in pid order. offset/limit: the page
+    (limit <= MAX_LIMIT, offset + limit <= MAX_WINDOW). facets: the facet counts wanted (names
+    from FACETS), at most facet_limit values each (<= MAX_FACET_LIMIT)."""
 
     words: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
@@ -292,6 +299,7 @@ class SearchRequest:
     sort: str | None = None
     offset: int = 0
     limit: int = DEFAULT_LIMIT
+    facet_limit: int = FACET_LIMIT
 
     @property
     def text(self) -> str:

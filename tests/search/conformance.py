@@ -24,6 +24,7 @@ SORT_KEYS = {
     "date": lambda d: d.creation_time,
     "size": lambda d: d.size,
     "name": lambda d: d.dataset_name.lower(),
+    "created": lambda d: d.created_at,  # the same for every corpus dataset: all ties
 }
 
 
@@ -101,6 +102,24 @@ FILTERS = {
     ),
 }
 TWIN_QUERIES = [*FILTERS, "zirconia", "beam", "scan sort:name", "neutron sort:-size", ""]
+TIED = [f"t/{n}" for n in range(1, 7)]
+
+
+NAME, KEYWORD = {"dataset_name": "tie"}, {"keywords": "tie"}
+LONG_NAME = {"dataset_name": "tie in a much longer name"}
+
+
+def _variant(corpus, pid: str, *, size: float, text: dict, day: int = 2, name: str = "same"):
+    """A copy of the first corpus document with its own pid, size, date, name and text (the
+    word "tie" alone in the name, in a longer name, or in the name and keywords: an order
+    every BM25 agrees on)."""
+    document = copy.deepcopy(corpus.documents[0])
+    document["pid"] = pid
+    document["text"] = {field: text.get(field, "") for field in document["text"]}
+    document["numbers"]["size"] = size
+    document["dates"]["creation_time"] = datetime(2024, 5, day, tzinfo=UTC)
+    document["sort_name"] = name
+    return document
 
 
 class BackendConformance:
@@ -171,7 +190,9 @@ class BackendConformance:
         units = {metadata(corpus.by_pid(p), "wavelength", "unit") for p in found}
         assert units == {"nm", "Å", "m"}
 
-    @pytest.mark.parametrize("sort", ["date", "-date", "size", "-size", "name", "-name"])
+    @pytest.mark.parametrize(
+        "sort", ["date", "-date", "size", "-size", "name", "-name", "created", "-created"]
+    )
     def test_sorts_order_every_hit(self, backend, corpus, sort):
         result = ask(backend, corpus, f"sort:{sort}")
 
@@ -212,6 +233,32 @@ class BackendConformance:
             assert (mine.score is None) == (reference.score is None)
             if mine.score is not None:
                 assert math.isclose(mine.score, reference.score, rel_tol=1e-3)
+
+    @pytest.mark.parametrize("sort", ["sort:size", "sort:-size", "sort:date", "sort:-name", "tie"])
+    def test_ties_are_in_pid_order_on_every_page(self, empty_backend, corpus, sort):
+        """Six datasets equal in date, size, name and text, written in reverse pid order over
+        three commits (three tantivy segments), between two that differ: every page, and every
+        backend, gives the tied ones in pid order."""
+        tied = [_variant(corpus, f"t/{n}", size=5, text=NAME) for n in range(1, 7)]
+        low = _variant(corpus, "t/9", size=1, text=LONG_NAME, day=1, name="aaa")
+        high = _variant(corpus, "t/0", size=9, text=NAME | KEYWORD, day=3, name="zzz")
+        written = [high, *reversed(tied), low]
+        for start in range(0, len(written), 3):
+            empty_backend.index_documents(written[start : start + 3])
+        empty_backend.refresh()
+        expected = {
+            "sort:size": ["t/9", *TIED, "t/0"],
+            "sort:-size": ["t/0", *TIED, "t/9"],
+            "sort:date": ["t/9", *TIED, "t/0"],
+            "sort:-name": ["t/0", *TIED, "t/9"],
+            "tie": ["t/0", *TIED, "t/9"],
+        }[sort]
+
+        pages = [pids(ask(empty_backend, corpus, sort, page=n, size=3)) for n in (1, 2, 3)]
+        everything = pids(ask(empty_backend, corpus, sort, size=50))
+
+        assert pages == [expected[0:3], expected[3:6], expected[6:8]]
+        assert everything == expected
 
     # --- writes ----------------------------------------------------------------------------------
     def test_indexing_a_document_again_replaces_it(self, empty_backend, corpus):

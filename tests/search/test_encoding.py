@@ -3,7 +3,14 @@ import re
 
 import pytest
 
-from search.backends.encoding import escape, interval_regex, key_bounds, number_key
+from search.backends.encoding import (
+    COARSE,
+    coarse_cover,
+    escape,
+    interval_regex,
+    key_bounds,
+    number_key,
+)
 
 NUMBERS = [0.0, -0.0, 1e-10, -1e-10, 5, 5.5, -3, 1e300, -1e300, 2, 2.0000000001, 7e-11]
 
@@ -50,3 +57,21 @@ def test_escape_keeps_keys_literal():
 
     assert re.fullmatch(escape(key), key)
     assert not re.fullmatch(escape("a.b"), "axb")
+
+
+@pytest.mark.parametrize(
+    "low, high",
+    [(253.0, 280.0), (1e-10, 2.5e-10), (-5.0, 7.5), (0.0, 0.0), (2.5, 2.5000001), (-1e300, 1e300)],
+)
+def test_coarse_cover_splits_an_interval_exactly(low, high):
+    first, last = key_bounds(low, high, True, True)
+    inner, ends = coarse_cover(first, last)
+
+    probes = [low, high, (low + high) / 2, low * 0.999, high * 1.001, low - 1, high + 1, 0.0, 3e5]
+    for value in probes:
+        key = number_key(value)
+        covered = bool(inner) and inner[0] <= key[:COARSE] <= inner[1]
+        covered = covered or any(a <= key <= b for a, b in ends)
+        assert covered == (low <= value <= high), value
+    for a, b in ends:
+        assert a[:COARSE] == b[:COARSE]

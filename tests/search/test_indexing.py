@@ -129,3 +129,38 @@ def test_search_check_leaves_changes_in_flight_alone_and_counts_stuck_rows(index
 
     assert (report.missing, report.pending, report.stuck) == ([], 1, 1)
     assert not report.ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_documents_built_by_worker_processes_are_the_same_in_the_same_order(index_dir):
+    """On an in-memory SQLite test database the reader stays in this process (nothing to
+    fork into); on PostgreSQL two processes build the pages."""
+    from search.documents import iter_documents
+
+    datasets = [make(dataset_name=f"Olivine {n}") for n in range(7)]
+
+    alone = list(iter_documents(batch_size=3))
+    forked = list(iter_documents(batch_size=3, workers=2))
+
+    assert [d["pid"] for d in forked] == [d.pid for d in datasets]
+    assert forked == alone
+
+
+def test_reindex_with_worker_processes_indexes_everything(index_dir, admin):
+    datasets = [make(dataset_name=f"Olivine {n}") for n in range(3)]
+
+    call_command("reindex", "--no-progress", "--workers", "2", stdout=StringIO())
+
+    assert found(admin, "olivine") == sorted(d.pid for d in datasets)
+
+
+def test_pending_pids_lists_waiting_changes_or_says_the_index_is_behind(index_dir):
+    first, second = make(), make()
+    record(first, "upsert")
+    record(second, "upsert")
+    record(first, "upsert")
+
+    assert indexing.pending_pids() == [first.pid, second.pid]
+    assert indexing.pending_pids(limit=1) is None
+    outbox_apply()
+    assert indexing.pending_pids() == []

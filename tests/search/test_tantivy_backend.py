@@ -97,3 +97,102 @@ def test_a_writer_gives_up_after_its_lock_timeout(tmp_path, corpus):
 
     with first._writer(), pytest.raises(ValueError, match="LockBusy"):
         impatient.index_documents(corpus.documents[:1])
+
+
+@pytest.fixture
+def counted_facets(monkeypatch):
+    """Counts the aggregations tantivy is asked for."""
+    from search.backends import tantivy_facets
+
+    calls = []
+    real = tantivy_facets.facet_counts
+
+    def counting(*args):
+        calls.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(tantivy_facets, "facet_counts", counting)
+    return calls
+
+
+def test_facet_counts_are_reused_for_other_pages_and_orders(tmp_path, corpus, counted_facets):
+    backend = TantivyBackend(index_dir=tmp_path)
+    backend.index_documents(corpus.documents)
+    access = access_filter(PERSONAS["member"], now=corpus.now)
+
+    pages = [
+        backend.search(parse_query_string(q, page=page, size=3, facets=["type"]), access)
+        for q, page in (("", 1), ("", 2), ("sort:name", 1))
+    ]
+
+    assert len(counted_facets) == 1
+    assert pages[0].facets == pages[1].facets == pages[2].facets
+    assert pages[0].hits != pages[1].hits
+
+
+def test_a_commit_or_another_user_counts_the_facets_again(tmp_path, corpus, counted_facets):
+    backend = TantivyBackend(index_dir=tmp_path)
+    backend.index_documents(corpus.documents[:10])
+    member = access_filter(PERSONAS["member"], now=corpus.now)
+    request = parse_query_string("", facets=["type"])
+
+    before = backend.search(request, member).facets
+    backend.search(request, access_filter(PERSONAS["owner"], now=corpus.now))
+    backend.index_documents(corpus.documents[10:])
+    after = backend.search(request, member).facets
+
+    assert len(counted_facets) == 3
+    assert before != after
+
+
+def test_facets_of_an_earlier_moment_are_reused_until_an_embargo_ends(
+    tmp_path, corpus, counted_facets
+):
+    from datetime import timedelta
+
+    backend = TantivyBackend(index_dir=tmp_path)
+    backend.index_documents(corpus.documents)
+    request = parse_query_string("", facets=["type"])
+    outsider = PERSONAS["outsider"]
+
+    backend.search(request, access_filter(outsider, now=corpus.now))
+    backend.search(request, access_filter(outsider, now=corpus.now + timedelta(minutes=5)))
+    later = backend.search(request, access_filter(outsider, now=corpus.now + timedelta(days=401)))
+
+    assert len(counted_facets) == 2  # c/15's embargo ended in between
+    assert later.total == sum(count for _, count in later.facets["type"])
+
+
+def _tied(corpus, pid: str) -> dict:
+    """The first corpus document under another pid: equal in every sort key and every score."""
+    return {**corpus.documents[0], "pid": pid}
+
+
+def test_ties_between_pids_sharing_their_first_24_bytes_are_in_full_pid_order(tmp_path, corpus):
+    backend = TantivyBackend(index_dir=tmp_path)
+    prefix = "10.5072/fedcat-2026-11-run-"  # longer than the 24 bytes of the pid columns
+    pids = [prefix + suffix for suffix in ("b", "a", "ab", "", "0")]
+    backend.index_documents([_tied(corpus, pid) for pid in pids])
+    access = access_filter(PERSONAS["admin"], now=corpus.now)
+    word = corpus.documents[0]["text"]["dataset_name"].split()[0]
+
+    for q in ("sort:size", "sort:-date", word):
+        hits = backend.search(parse_query_string(q), access).hits
+        assert [hit.pid for hit in hits] == sorted(pids)
+
+
+def test_a_long_run_of_equal_scores_pages_without_overlap(tmp_path, corpus):
+    from search.backends.tantivy_order import RELEVANCE_TIES
+
+    backend = TantivyBackend(index_dir=tmp_path)
+    pids = [f"run/{n:04d}" for n in range(RELEVANCE_TIES + 50)]
+    backend.index_documents([_tied(corpus, pid) for pid in reversed(pids)])
+    access = access_filter(PERSONAS["admin"], now=corpus.now)
+    word = corpus.documents[0]["text"]["dataset_name"].split()[0]
+
+    pages = [
+        [hit.pid for hit in backend.search(parse_query_string(word, page=n, size=50), access).hits]
+        for n in range(1, 7)
+    ]
+
+    assert sorted(pid for page in pages for pid in page) == pids

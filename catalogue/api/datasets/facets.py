@@ -146,8 +146,13 @@ def metadata_keys(queryset: QuerySet, limits: Limits, needle=None) -> list[str]:
     1000 datasets scanned), sorted (PostgreSQL's jsonb does not keep the order keys were written
     in); a quantity ({value, unit}) is one key, as upstream."""
     page = ordered(queryset, limits.order)[limits.skip : limits.skip + limits.limit]
+    return keys_in(page.values_list("scientific_metadata", flat=True), needle)
+
+
+def keys_in(metadata_records, needle=None) -> list[str]:
+    """The sorted dotted keys of these scientificMetadata values, those containing `needle`."""
     found: dict[str, None] = {}
-    for metadata in page.values_list("scientific_metadata", flat=True):
+    for metadata in metadata_records:
         _flatten(metadata or {}, "", found)
     keys = sorted(found)
     if isinstance(needle, str) and needle:

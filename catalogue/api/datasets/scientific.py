@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from catalogue.api.where import FilterError
 from catalogue.units import to_si
-from search.query import QueryError
+from search.query import QueryError, ScientificCondition
 from search.query.model import STRING_RELATIONS
 from search.query.values import make_condition
 
@@ -47,15 +47,20 @@ def scientific_q(conditions) -> Q:
     return q
 
 
-def condition_q(raw) -> Q:
+def parse_condition(raw) -> ScientificCondition:
+    """One `{lhs, relation, rhs, unit}`, checked and converted to SI (FilterError if bad)."""
     if not isinstance(raw, dict) or not {"lhs", "relation", "rhs"} <= set(raw):
         raise FilterError("each scientific condition is {lhs, relation, rhs, unit}")
     relation = raw["relation"]
     unit = "" if isinstance(relation, str) and relation in STRING_RELATIONS else raw.get("unit")
     try:
-        condition = make_condition(raw["lhs"], relation, raw["rhs"], unit)
+        return make_condition(raw["lhs"], relation, raw["rhs"], unit)
     except QueryError as exc:
         raise FilterError(exc.message) from exc
+
+
+def condition_q(raw) -> Q:
+    condition = parse_condition(raw)
     keys = condition.key.split(".")
     if condition.unit:
         return _numeric(condition, [*keys, "valueSI"], condition.value_si) & string_equals(
