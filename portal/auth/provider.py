@@ -25,6 +25,7 @@ DISCOVERED = {
     "OIDC_OP_USER_ENDPOINT": "userinfo_endpoint",
     "OIDC_OP_JWKS_ENDPOINT": "jwks_uri",
     "OIDC_OP_ISSUER": "issuer",
+    "OIDC_OP_LOGOUT_ENDPOINT": "end_session_endpoint",  # RP-Initiated Logout 1.0
 }
 DISCOVERY_TTL = 3600.0
 MAX_TOKEN_LENGTH = 8192

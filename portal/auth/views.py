@@ -3,7 +3,8 @@
 `/login` offers both ways in: the identity provider (a link to `/oidc/authenticate`, which
 starts the authorization-code flow with PKCE) and a local account form for administrators and
 functional accounts. Failed local sign-ins are braked as the API's are. `/logout` signs out
-with a POST (a GET shows the button), so no link or image elsewhere can sign anyone out.
+with a POST (a GET shows the button), so no link or image elsewhere can sign anyone out; who
+signed in through the provider is signed out there too (`logout.py`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,18 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+from mozilla_django_oidc.views import (
+    OIDCAuthenticationCallbackView,
+    OIDCAuthenticationRequestView,
+    OIDCLogoutView,
+)
 from rest_framework.exceptions import Throttled
 
 from catalogue.api.users import throttle
 from portal.pages.common import error_page
 
 from . import provider
+from .logout import ID_TOKEN_KEY
 
 
 def safe_next(request, value: str) -> str:
@@ -80,12 +86,18 @@ def login_page(request):
     return _render_login(request, LocalLoginForm(request))
 
 
-@never_cache
-def logout_page(request):
-    if request.method == "POST":
-        auth.logout(request)
-        return HttpResponseRedirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
-    return render(request, "portal/account/logout.html")
+class SignOut(OIDCLogoutView):
+    """POST signs out; for a user who signed in through the provider the browser then goes to
+    the provider's end-session endpoint (`logout.provider_logout_url`, named by
+    OIDC_OP_LOGOUT_URL_METHOD), which sends it back to the search page."""
+
+    get_settings = staticmethod(provider.oidc_setting)
+
+    def get(self, request):
+        return render(request, "portal/account/logout.html")
+
+
+logout_page = never_cache(SignOut.as_view())
 
 
 class OIDCLoginStart(OIDCAuthenticationRequestView):
@@ -115,6 +127,15 @@ class OIDCLoginCallback(OIDCAuthenticationCallbackView):
     """The provider sends the browser back here with a code; the backend redeems it."""
 
     get_settings = staticmethod(provider.oidc_setting)
+
+    def login_success(self):
+        # Signing in as someone else than the session's user starts a new session; the ID
+        # token stored a moment ago (the hint for signing out at the provider) must survive.
+        id_token = self.request.session.get(ID_TOKEN_KEY)
+        response = super().login_success()
+        if id_token:
+            self.request.session[ID_TOKEN_KEY] = id_token
+        return response
 
     def login_failure(self):
         messages.error(

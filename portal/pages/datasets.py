@@ -78,7 +78,12 @@ def _files(request, dataset) -> dict:
     files, next_cursor = datafiles_page(
         user=request.user, dataset=dataset, after_id=after, limit=FILES_PER_PAGE
     )
-    algorithms = dict(OrigDatablock.objects.filter(dataset=dataset).values_list("id", "chk_alg"))
+    blocks = {f.origdatablock_id for f in files}
+    algorithms = (
+        dict(OrigDatablock.objects.filter(id__in=blocks).values_list("id", "chk_alg"))
+        if blocks
+        else {}
+    )
     enabled = downloads_enabled()
     rows = [
         {
@@ -100,9 +105,9 @@ def _files(request, dataset) -> dict:
 
 def _previews(dataset) -> list[dict]:
     return [
-        {"src": a.thumbnail, "caption": a.caption}
-        for a in dataset.attachments.all()
-        if a.thumbnail.startswith(THUMBNAIL_PREFIXES)
+        {"src": thumbnail, "caption": caption}
+        for thumbnail, caption in dataset.attachments.values_list("thumbnail", "caption")
+        if thumbnail.startswith(THUMBNAIL_PREFIXES)
     ]
 
 

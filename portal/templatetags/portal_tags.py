@@ -45,6 +45,28 @@ def highlight(snippet) -> SafeString:
     return mark_safe("".join(out))
 
 
+# (item attribute, link attributes, mark) of a facet value already in the search, and of others
+_ACTIVE = (' class="active"', ' aria-current="true" title="Remove this filter"', "✓ ")
+_INACTIVE = ("", "", "")
+_FACET_ENTRY = '<li%s><a href="%s"%s>%s%s</a> <span class="count">%s</span></li>\n'
+
+
+@register.simple_tag
+def facet_entries(entries) -> SafeString:
+    """The list items of facet values (portal.pages.search._facets): a link that adds the
+    value to the search, or, for a value already in it, removes it again; then the count.
+
+    A search page shows about a hundred values, so they are built here in one pass (every
+    value escaped, as format_html would) rather than by a template or format_html per value,
+    which cost several milliseconds a page."""
+    out = []
+    for entry in entries:
+        item, link, mark = _ACTIVE if entry["active"] else _INACTIVE
+        url, label = html.escape(str(entry["url"])), html.escape(str(entry["label"]))
+        out.append(_FACET_ENTRY % (item, url, link, mark, label, html.escape(str(entry["count"]))))
+    return mark_safe("".join(out))
+
+
 @register.filter
 def human_size(value) -> str:
     return _human_size(value)

@@ -232,3 +232,77 @@ def test_help_page_renders_the_syntax_document(client):
     assert response.status_code == 200
     assert "<table>" in html
     assert "<code>sort:-date</code>" in html
+
+
+def test_thumbnail_is_the_first_image_that_fits(client, index_dir):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalogue.access import SYSTEM
+    from catalogue.models import Attachment
+    from catalogue.services import attachment_add
+    from portal.pages.search import MAX_THUMBNAIL
+
+    jpeg = "data:image/jpeg;base64,/9j/4AAQ"
+    dataset = make_dataset(dataset_name="Previews", is_published=True, embargo_end=None)
+    start = timezone.now()
+    for n, thumbnail in enumerate(
+        [
+            "data:text/html;base64,PGI+",  # not an image
+            "data:IMAGE/PNG;base64,iVBORw0KGgo=",  # the prefix is compared exactly
+            "data:image/png;base64," + "A" * MAX_THUMBNAIL,  # too big for a result list
+            jpeg,
+            "data:image/png;base64,second",
+        ]
+    ):
+        made = attachment_add(user=SYSTEM, dataset=dataset, thumbnail=thumbnail, caption="c")
+        later = start + timedelta(seconds=n)  # in this order, whatever their random ids
+        Attachment.objects.filter(pk=made.pk).update(created_at=later)
+    indexed(dataset)
+
+    html = client.get(SEARCH).content.decode()
+
+    assert html.count('class="thumb"') == 1
+    assert f'src="{jpeg}"' in html
+
+
+def test_queries_per_search_page_do_not_grow_with_the_results(client, owner, index_dir):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalogue.access import SYSTEM
+    from catalogue.services import attachment_add
+
+    client.force_login(owner)
+
+    def queries_for(count: int) -> int:
+        made = [
+            make_dataset(
+                dataset_name=f"Scan {count}-{n}",
+                keywords=[f"kw-{count}-{n}"],
+                owner_group="p-owner",
+                embargo_end=None,
+            )
+            for n in range(count)
+        ]
+        for dataset in made:
+            attachment_add(user=SYSTEM, dataset=dataset, thumbnail="data:image/png;base64,x")
+        indexed(*made)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(SEARCH, {"q": f"Scan {count}"})
+        assert len(names(response)) >= count
+        return len(queries.captured_queries)
+
+    assert queries_for(2) == queries_for(12)
+
+
+@pytest.mark.parametrize(
+    "pid", ["fedcat/1234", "10.5072/a b", "p/ä?x#y&z=1", "//x", "a%2Fb", "x:y@z;w~v!$'()*+,"]
+)
+def test_result_links_are_the_dataset_page_urls(pid):
+    from portal.pages.search import dataset_path
+
+    prefix = reverse("portal:dataset", kwargs={"pid": "-"})[:-1]
+
+    assert dataset_path(prefix, pid) == reverse("portal:dataset", kwargs={"pid": pid})

@@ -65,3 +65,23 @@ def test_year_chart_fills_gaps_and_scales_bars():
 
 def test_no_chart_without_years():
     assert year_chart([], {}) is None
+
+
+def test_facet_entries_escape_values_and_mark_the_active_one():
+    from portal.templatetags.portal_tags import facet_entries
+
+    html = str(
+        facet_entries(
+            [
+                {"active": False, "url": '/?q=a"b&c', "label": "<i>x</i>", "count": 3},
+                {"active": True, "url": "/", "label": "kw", "count": 1200},
+            ]
+        )
+    )
+
+    assert html == (
+        '<li><a href="/?q=a&quot;b&amp;c">&lt;i&gt;x&lt;/i&gt;</a> <span class="count">3</span>'
+        "</li>\n"
+        '<li class="active"><a href="/" aria-current="true" title="Remove this filter">✓ kw</a>'
+        ' <span class="count">1200</span></li>\n'
+    )

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import io
 import json
 import os
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlparse
 
+import jwt
 import pytest
 import requests
 
@@ -58,6 +61,7 @@ class Calls:
     authorize: list[dict] = field(default_factory=list)  # query of each authorization request
     token: list[dict] = field(default_factory=list)  # form of each token request
     userinfo: int = 0
+    end_session: list[dict] = field(default_factory=list)  # query of each sign-out request
     challenges: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> challenge
 
 
@@ -78,6 +82,9 @@ class PkceEnforcingProvider:
                 self.calls.authorize.append(query)
             if method == "POST":
                 return self.app(environ, self._capture_code(query, start_response))
+        if path == "/oauth2/end_session":
+            with self.lock:
+                self.calls.end_session.append(query)
         if path == "/userinfo":
             with self.lock:
                 self.calls.userinfo += 1
@@ -136,6 +143,27 @@ class Provider:
         answer = requests.post(authorize_url, data={"sub": sub}, allow_redirects=False, timeout=10)
         assert answer.status_code == 302, answer.text[:500]
         return answer.headers["Location"]
+
+    def end_session(self, end_session_url: str) -> str:
+        """What the person does at the provider's sign-out page (confirm); returns where the
+        provider sends the browser next (the post_logout_redirect_uri)."""
+        page = requests.get(end_session_url, timeout=10)
+        assert page.status_code == 200, page.text[:500]
+        match = re.search(r'name="redirect_uri" value="([^"]*)"', page.text)
+        form = {"redirect_uri": html.unescape(match.group(1))} if match else {}
+        answer = requests.post(
+            f"{self.url}/oauth2/end_session/confirm", data=form, allow_redirects=False, timeout=10
+        )
+        return answer.headers.get("Location", "")
+
+    def id_token_claims(self, id_token: str, audience: str) -> dict:
+        """The claims of an ID token, after checking it was signed with this provider's key."""
+        keys = requests.get(f"{self.url}/jwks", timeout=10).json()["keys"]
+        kid = jwt.get_unverified_header(id_token).get("kid")
+        key = next(k for k in keys if kid is None or k.get("kid") == kid)
+        return jwt.decode(
+            id_token, jwt.PyJWK(key), algorithms=["RS256"], audience=audience, issuer=self.url
+        )
 
     def access_token(self, sub: str, scope: str = "openid profile email eduperson_entitlement"):
         """An access token as a script gets one (the code flow done with plain HTTP)."""
@@ -209,4 +237,7 @@ def configure(settings, oidc_provider):
     settings.OIDC_GROUP_PREFIXES = [f"{GROUP}HZB:", GROUP]
     settings.OIDC_GROUP_MAP = []
     settings.OIDC_TOKEN_CACHE_SECONDS = 60
+    settings.OIDC_LOGOUT_AT_PROVIDER = True
+    settings.OIDC_STORE_ID_TOKEN = True
+    settings.OIDC_OP_LOGOUT_ENDPOINT = ""
     return settings

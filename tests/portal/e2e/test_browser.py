@@ -78,6 +78,10 @@ def test_private_data_appear_after_sign_in_and_go_after_sign_out(
     assert page.locator("h1").inner_text() == "Tomography private"
 
     page.locator("header.site button", has_text="Sign out").click()
+    page.wait_for_url(oidc_provider.url + "/oauth2/end_session?**")  # signed out there too
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(live_server.url + "/")
+    assert "Sign in" in page.locator("header.site").inner_text()
     page.goto(live_server.url + "/?q=Tomography")
     assert titles(page) == public
     answer = page.goto(live_server.url + f"/datasets/{private.pid}")
