@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the development site and one Celery worker in the foreground (`make run` calls this).
+# Runs the development site and one Celery worker with beat embedded (the periodic jobs: search
+# outbox, embargo release, DOI sweep, heartbeat) in the foreground (`make run` calls this).
 # Ctrl-C (or SIGTERM) stops both; if either one exits, the other is stopped too.
 # Environment: HOST (default 127.0.0.1), PORT (default 8000), plus everything portal/settings.py reads.
 set -euo pipefail
@@ -41,8 +42,13 @@ trap 'stop; exit 143' TERM
 trap stop EXIT
 
 echo "Starting the Celery worker and the web server on http://$HOST:$PORT/ (Ctrl-C stops both)"
-"$VENV/bin/celery" -A portal worker --loglevel info --concurrency 2 &
+# --beat: one process runs the schedule too, enough for one machine (production runs beat apart).
+"$VENV/bin/celery" -A portal worker --loglevel info --concurrency 2 \
+    --beat --schedule "$DATA_DIR/celerybeat-schedule" &
 pids+=("$!")
+# Beat sends the first heartbeat only after one interval; /-/ready wants one now.
+DJANGO_SETTINGS_MODULE=portal.settings "$VENV/bin/python" -c 'import django; django.setup(); from catalogue.tasks import worker_heartbeat as t; t.delay()' ||
+    echo "could not queue the first worker heartbeat; /-/ready reports the worker once beat does"
 "$VENV/bin/python" manage.py runserver "$HOST:$PORT" &
 pids+=("$!")
 
