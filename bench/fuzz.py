@@ -27,7 +27,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -38,6 +37,9 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sites import demo_load, process_group_stop, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -133,17 +135,7 @@ def own_site(database_url: str | None, workers: int, log=print):
     (data_dir / "metrics").mkdir()
     server = None
     try:
-        started = time.monotonic()
-        manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [*manage, "load_demo", "--force"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        log(f"site: migrated and loaded the demo in {time.monotonic() - started:.0f} s")
+        log(f"site: migrated and loaded the demo in {demo_load(env):.0f} s")
         server_log = data_dir / "gunicorn.log"
         with open(server_log, "wb") as output:
             server = subprocess.Popen(
@@ -155,33 +147,15 @@ def own_site(database_url: str | None, workers: int, log=print):
                 start_new_session=True,
             )
         base = f"http://127.0.0.1:{port}"
-        _wait_live(base, server, server_log)
+        wait_until_answers(f"{base}/-/live", server, server_log, START_TIMEOUT)
         credentials = json.loads((data_dir / "demo_credentials.json").read_text())
         token = login(base, "admin", credentials["admin"])
         yield base, token, server_log
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+        process_group_stop(server, timeout=30)
         if database_url:
             _postgres(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _wait_live(base: str, server: subprocess.Popen, server_log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}\n{server_log.read_text()[-4000:]}")
-        with contextlib.suppress(OSError):
-            if http("GET", f"{base}/-/live", timeout=2)[0] == 200:
-                return
-        time.sleep(0.3)
-    sys.exit(f"the site did not answer in {START_TIMEOUT:g} s\n{server_log.read_text()[-4000:]}")
 
 
 def login(base: str, username: str, password: str) -> str:

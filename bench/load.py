@@ -29,7 +29,6 @@ import ipaddress
 import json
 import os
 import re
-import signal
 import socket
 import statistics
 import subprocess
@@ -40,6 +39,9 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sites import demo_load, process_group_stop, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCHES = ["temperature", "diffraction", "tomography", "image", "*", "sample"]
@@ -233,17 +235,8 @@ def production_site(database: str, port: int):
     }
     process = log = None
     try:
-        started = time.monotonic()
-        manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [*manage, "load_demo", "--force"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        print(f"demo loaded into {database} in {time.monotonic() - started:.0f} s", flush=True)
+        seconds = demo_load(env)
+        print(f"demo loaded into {database} in {seconds:.0f} s", flush=True)
         log = open(data_dir / "prod.log", "wb")  # noqa: SIM115 (closed in finally)
         process = subprocess.Popen(
             ["bash", "scripts/prod.sh"],
@@ -254,16 +247,10 @@ def production_site(database: str, port: int):
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, process, data_dir / "prod.log")
+        wait_until_answers(f"{base}/-/ready", process, data_dir / "prod.log", START_TIMEOUT)
         yield base
     finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        process_group_stop(process, timeout=60)
         if log is not None:
             log.close()
         with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=10) as conn:
@@ -272,24 +259,6 @@ def production_site(database: str, port: int):
         import shutil
 
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _wait_ready(base: str, process: subprocess.Popen, log: Path) -> None:
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"prod.sh exited with {process.returncode}\n{log.read_text()[-4000:]}")
-        with (
-            contextlib.suppress(OSError, urllib.error.HTTPError),
-            urllib.request.urlopen(f"{base}/-/ready", timeout=5) as response,
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.5)
-    sys.exit(f"the site was not ready after {START_TIMEOUT:g} s\n{log.read_text()[-4000:]}")
 
 
 def main() -> int:
