@@ -333,3 +333,21 @@ def test_without_a_provider_foreign_tokens_are_anonymous_without_network(client,
     settings.OIDC_RP_CLIENT_ID = ""
     dataset = make_dataset(owner_group="p-owner", embargo_end=None)
     assert api_get(client, dataset_api_url(dataset), "eyJhbGciOi.x.y").status_code == 403
+
+
+@pytest.mark.django_db
+def test_provider_access_token_opens_a_private_download(
+    client, oidc_settings, oidc_provider, storage
+):
+    from tests.portal.conftest import file_url, with_files
+
+    dataset = make_dataset(owner_group="p-owner", embargo_end=None, source_folder=str(storage))
+    datafile = with_files(dataset, ["scan.nxs"])[0]
+    token = oidc_provider.access_token("olivia-sub")
+
+    assert api_get(client, file_url(dataset, datafile)).status_code == 403
+    answer = api_get(client, file_url(dataset, datafile), token)
+    # Recognised as the owner: the file, or first the licence to accept; never "not allowed".
+    assert answer.status_code in (200, 302)
+    if answer.status_code == 302:
+        assert "licence" in answer["Location"]
