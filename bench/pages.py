@@ -61,18 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--zip-gb", type=float, default=2.0, help="size of the zipped dataset (0: no zip run)"
     )
     parser.add_argument("--zip-files", type=int, default=16, help="files in the zipped dataset")
-    parser.add_argument("--database-url", help="default: $DATABASE_URL, else SQLite in --data-dir")
-    parser.add_argument("--data-dir", help="FEDCAT_DATA_DIR to use (default: a new temp dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
-    parser.add_argument("--reindex", action="store_true", help="rebuild a reused data dir's index")
-    parser.add_argument("--batch-size", type=int, default=2000, help="datasets per transaction")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=max(0, min(4, (os.cpu_count() or 1) - 1)),
-        help="processes building documents for the index (0: the bench's own)",
-    )
-    parser.add_argument("--seed", type=int, default=1)
+    search_bench.add_corpus_arguments(parser)
     return parser.parse_args(argv)
 
 

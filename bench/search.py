@@ -47,14 +47,8 @@ PATHS = ("engine", "service", "API in-process", "API over HTTP")
 WARMUP = 20
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=1_000_000, help="datasets to load")
-    parser.add_argument("--queries", type=int, default=200, help="queries per set")
-    parser.add_argument(
-        "--as", dest="persona", default="member", choices=("member", "anonymous", "admin")
-    )
-    parser.add_argument("--http", action="store_true", help="also time over HTTP (gunicorn)")
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of load() and build_index(), shared with bench/pages.py."""
     parser.add_argument("--database-url", help="default: $DATABASE_URL, else SQLite in --data-dir")
     parser.add_argument("--data-dir", help="FEDCAT_DATA_DIR to use (default: a new temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
@@ -67,6 +61,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="processes building documents for the index (0: the bench's own)",
     )
     parser.add_argument("--seed", type=int, default=1)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1_000_000, help="datasets to load")
+    parser.add_argument("--queries", type=int, default=200, help="queries per set")
+    parser.add_argument(
+        "--as", dest="persona", default="member", choices=("member", "anonymous", "admin")
+    )
+    parser.add_argument("--http", action="store_true", help="also time over HTTP (gunicorn)")
+    add_corpus_arguments(parser)
     parser.add_argument("--scicat", action="store_true", help="also time fullquery/fullfacet")
     parser.add_argument(
         "--no-facet-cache",
