@@ -67,25 +67,10 @@ EOF
 
 set -m # job control: each child gets its own process group, so stopping it reaches its children
 pids=()
-stop() {
-    trap - INT TERM EXIT
-    local pid
-    # gunicorn finishes its requests, the worker its tasks (warm shutdown), beat saves its state.
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for _ in $(seq 1 60); do
-        local alive=0
-        for pid in "${pids[@]}"; do
-            kill -0 -- "-$pid" 2>/dev/null && alive=1
-        done
-        [ "$alive" = 0 ] && return 0
-        sleep 0.5
-    done
-    for pid in "${pids[@]}"; do
-        kill -KILL -- "-$pid" 2>/dev/null || true
-    done
-}
+# shellcheck source=scripts/processes.sh
+source scripts/processes.sh  # the cd above made the repository the working directory
+# gunicorn finishes its requests, the worker its tasks, beat saves its state. 30 s at most.
+stop() { stop_groups 30; }
 trap 'echo; echo "Stopping gunicorn, the worker and beat..."; stop; exit 130' INT
 trap 'stop; exit 143' TERM
 trap stop EXIT

@@ -16,27 +16,10 @@ export DOWNLOAD_ROOTS=${DOWNLOAD_ROOTS:-$(cd "$DATA_DIR" && pwd)/demo-files}
 set -m # job control: each child gets its own process group, so stopping it reaches its children
 pids=()
 
-stop() {
-    trap - INT TERM EXIT
-    local pid
-    # The main processes first: the worker finishes its task and stops its pool (warm shutdown),
-    # runserver's reloader stops the server it runs.
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    # Wait for each whole process group to go; whatever is left after 20 s is killed.
-    for _ in $(seq 1 40); do
-        local alive=0
-        for pid in "${pids[@]}"; do
-            kill -0 -- "-$pid" 2>/dev/null && alive=1
-        done
-        [ "$alive" = 0 ] && return 0
-        sleep 0.5
-    done
-    for pid in "${pids[@]}"; do
-        kill -KILL -- "-$pid" 2>/dev/null || true
-    done
-}
+# shellcheck source=scripts/processes.sh
+source scripts/processes.sh  # the cd above made the repository the working directory
+# runserver's reloader stops the server it runs; the worker finishes its task. 20 s at most.
+stop() { stop_groups 20; }
 trap 'echo; echo "Stopping web server and worker..."; stop; exit 130' INT
 trap 'stop; exit 143' TERM
 trap stop EXIT
