@@ -51,24 +51,71 @@ def dataset_folder(dataset) -> str:
     return folder or dataset.source_folder or ""
 
 
-def resolve(folder: str, path: str, roots: list[Path]) -> Path:
-    """The real path of `path` under `folder`, or FileUnavailable (403 outside, 404 missing)."""
+def _checked(folder: str, path: str, roots: list[Path]) -> PurePosixPath:
+    """`path` parsed, or FileUnavailable for a path that may never be served."""
     if not roots:
         raise FileUnavailable(404, NOT_ENABLED)
     relative = PurePosixPath(path or "")
     if not path or "\x00" in path or "\x00" in folder or ".." in relative.parts:
         raise FileUnavailable(403, OUTSIDE)
-    base = Path(folder)
-    if not base.is_absolute():
+    if not Path(folder).is_absolute():
         raise FileUnavailable(403, OUTSIDE)
-    real = (base / relative).resolve(strict=False)
+    return relative
+
+
+def _confined(real: Path, roots: list[Path]) -> Path:
     # Containment is decided on the resolved path before anything about existence is said, so
     # the answer never tells whether a file outside the roots exists.
     if not any(real.is_relative_to(root) for root in roots):
         raise FileUnavailable(403, OUTSIDE)
+    return real
+
+
+def resolve(folder: str, path: str, roots: list[Path]) -> Path:
+    """The real path of `path` under `folder`, or FileUnavailable (403 outside, 404 missing)."""
+    relative = _checked(folder, path, roots)
+    real = _confined((Path(folder) / relative).resolve(strict=False), roots)
     if not real.is_file():
         raise FileUnavailable(404, MISSING.format(path=path))
     return real
+
+
+class Resolver:
+    """resolve() for the many files of one folder (a zip), with the same answers, cheaper.
+
+    resolve() looks up every component of every path from / (one lstat each) to follow
+    symlinks: for a zip of 20,000 files that was most of the time before the first byte. Here
+    the folder's real path is found once, then only each file's own components are looked up
+    from it; a symlink or a lookup error among them sends that file through resolve() itself.
+    """
+
+    def __init__(self, folder: str, roots: list[Path]):
+        self.folder, self.roots = folder, roots
+        self.base = None  # the folder's real path, found at the first file
+        self.prefixes = [str(root).rstrip("/") + "/" for root in roots]
+
+    def __call__(self, path: str) -> Path:
+        relative = _checked(self.folder, path, self.roots)
+        if relative.is_absolute() or not relative.parts:
+            return resolve(self.folder, path, self.roots)
+        if self.base is None:
+            self.base = str(Path(self.folder).resolve(strict=False))
+        real = self.base
+        try:
+            for part in relative.parts:
+                real = f"{real.rstrip('/')}/{part}"
+                info = os.lstat(real)
+                if stat.S_ISLNK(info.st_mode):
+                    return resolve(self.folder, path, self.roots)
+        except OSError:
+            return resolve(self.folder, path, self.roots)
+        # No symlink on the way, so `real` is resolved: the roots' test on strings is
+        # Path.is_relative_to's, and lstat's answer is stat's.
+        if not any((real + "/").startswith(prefix) for prefix in self.prefixes):
+            raise FileUnavailable(403, OUTSIDE)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileUnavailable(404, MISSING.format(path=path))
+        return Path(real)
 
 
 @dataclass

@@ -45,9 +45,9 @@ from .storage import (
     open_file,
     resolve,
 )
-from .zips import archive_name, build_zip
+from .zips import READ_SIZE, archive_name, build_zip, chunks
 
-CHUNK = 256 * 1024
+CHUNK = READ_SIZE  # single files are read as the zips read them: 1 MiB at a time
 MAX_SELECTION = 10_000
 
 
@@ -230,7 +230,7 @@ def zip_download(request, pid: str):
         ip=client_ip(request),
         number_of_files=count,
     )
-    response = StreamingHttpResponse(_counted(archive, log), content_type="application/zip")
+    response = StreamingHttpResponse(_counted(chunks(archive), log), content_type="application/zip")
     response["Content-Length"] = str(size)
     response["Content-Disposition"] = content_disposition_header(True, f"{top}.zip")
     response["Cache-Control"] = "private"

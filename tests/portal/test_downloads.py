@@ -3,6 +3,7 @@
 import io
 import os
 import re
+import time
 import zipfile
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 from catalogue.models import HarvestRecord
 from portal.downloads.records import download_log_start
 from portal.downloads.views import _counted
+from portal.downloads.zips import READ_SIZE
 from portal.models import DownloadKind, DownloadLog
 from tests.factories import make_dataset
 from tests.portal.conftest import (
@@ -242,6 +244,40 @@ def test_zip_of_the_whole_dataset_holds_every_file(client, accepted):
     log = DownloadLog.objects.get()
     assert (log.kind, log.number_of_files, log.size) == (DownloadKind.ZIP, 2, len(data))
     assert log.bytes_sent == len(data) and log.completed
+
+
+def test_zip_of_files_larger_than_a_read_keeps_bytes_dates_and_modes(client, accepted, storage):
+    dataset, _ = accepted
+    big = os.urandom(2 * READ_SIZE + 12_345)  # three reads, the CRC carried across them
+    scan = storage / "scan.nxs"
+    scan.write_bytes(big)
+    scan.chmod(0o640)
+    stamp = time.mktime((2024, 5, 6, 7, 8, 10, 0, 0, -1))  # local time, even seconds (DOS)
+    os.utime(scan, (stamp, stamp))
+
+    chunks = list(client.get(zip_url(dataset)).streaming_content)
+
+    with zipfile.ZipFile(io.BytesIO(b"".join(chunks))) as archive:
+        assert archive.testzip() is None  # every member's CRC-32 checks out
+        member = archive.getinfo("powder-scan/scan.nxs")
+        assert archive.read(member) == big
+    assert member.date_time == (2024, 5, 6, 7, 8, 10)
+    assert member.external_attr >> 16 == 0o100640
+    # Streamed a read at a time, never the whole file at once: memory stays flat.
+    assert max(len(chunk) for chunk in chunks) == READ_SIZE
+
+
+def test_single_file_larger_than_a_read_arrives_whole_and_in_ranges(client, accepted, storage):
+    dataset, files = accepted
+    big = os.urandom(2 * READ_SIZE + 7)
+    (storage / "scan.nxs").write_bytes(big)
+    across = f"bytes={READ_SIZE - 5}-{READ_SIZE + 4}"
+
+    whole = body(client.get(file_url(dataset, files[0])))
+    part = body(client.get(file_url(dataset, files[0]), HTTP_RANGE=across))
+
+    assert whole == big
+    assert part == big[READ_SIZE - 5 : READ_SIZE + 5]
 
 
 def test_zip_of_a_selection(client, accepted):
