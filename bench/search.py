@@ -316,7 +316,10 @@ def bench_user(persona: str):
 
 def report(sets: dict, args, user_label: str) -> None:
     print(f"\nLatency in ms, {args.queries} queries per set, as {user_label}:")
-    print(f"{'query set':26} {'path':15} {'p50':>6} {'p95':>6} {'p99':>6} {'CPU p50':>8}")
+    print(
+        f"{'query set':26} {'path':15} {'p50':>6} {'p95':>6} {'p99':>6} {'CPU p50':>8}"
+        f" {'CPU p95':>8}"
+    )
     for label, result in sets.items():
         for name in PATHS:
             samples = result["wall"].get(name)
@@ -324,7 +327,10 @@ def report(sets: dict, args, user_label: str) -> None:
                 continue
             cells = " ".join(f"{percentile(samples, p):6.1f}" for p in (50, 95, 99))
             cpu = result["cpu"].get(name)
-            cells += f" {percentile(cpu, 50):8.1f}" if cpu else f" {'-':>8}"
+            if cpu:
+                cells += f" {percentile(cpu, 50):8.1f} {percentile(cpu, 95):8.1f}"
+            else:
+                cells += f" {'-':>8} {'-':>8}"
             print(f"{label:26} {name:15} {cells}")
             label = ""
         totals = sorted(result["totals"])

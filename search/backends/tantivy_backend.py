@@ -8,9 +8,11 @@ index, and every process notices the new generation on its next search (one stat
 One writer at a time (tantivy locks the directory): the Celery worker applying the outbox, or a
 management command. Readers reload on each commit by themselves; ``refresh()`` forces it.
 
-Schema (field prefixes): ``x_`` weighted free text (tokenizer "fedcat"), ``t_`` exact terms,
-``b_`` flags, ``d_`` dates, ``n_`` numbers (f64), ``f_`` facet columns, ``a_`` the access
-fields (``a_public_from``: one date, so "public now" is one range on a fast column),
+Schema (field prefixes): ``x_`` weighted free text (tokenizer "fedcat"), ``p_`` each text
+field's adjacent word pairs (tantivy_text.py), ``t_`` exact terms, ``b_`` flags, ``d_`` dates,
+``n_`` numbers (f64), ``f_`` facet columns, ``a_keys`` what a document grants access by (a
+signed-in user's access filter is one term set on it: tantivy_query.py), ``a_public_from`` when
+it is public from (anonymous users' filter, and the facet cache's "did an embargo end since"),
 ``m_num``/``m_str`` scientific metadata as ``<path>\\x00<value>`` terms (numbers as
 order-preserving hex, compared with regex intervals: see encoding.py; ``m_coarse`` holds the
 first digits of each number's key, so a wide interval reads a few hundred coarse terms instead
@@ -27,11 +29,11 @@ import time
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import tantivy
-from tantivy import Filter, Query, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
+from tantivy import Query, SnippetGenerator
 
 from search.documents import SCHEMA_VERSION
 from search.query import FACETS, FIELDS, SearchRequest
@@ -53,16 +55,11 @@ from .base import (
 from .encoding import COARSE, SEPARATOR, number_key
 from .tantivy_facets import CACHE_ENTRIES, FacetCache
 from .tantivy_order import PID_KEYS, PageOrder, pid_keys
-from .tantivy_query import QueryBuilder, slug
+from .tantivy_query import PUBLISHED, QueryBuilder, access_keys, slug
+from .tantivy_text import analyzer, pairs
 
-LAYOUT = f"fedcat-{SCHEMA_VERSION}.3"  # document shape . tantivy schema
-PUBLISHED = datetime(1970, 1, 1, tzinfo=UTC)  # a_public_from of published datasets
+LAYOUT = f"fedcat-{SCHEMA_VERSION}.4"  # document shape . tantivy schema
 CURRENT = "CURRENT"
-
-
-def analyzer():
-    builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
-    return builder.filter(Filter.lowercase()).filter(Filter.ascii_fold()).build()
 
 
 def build_schema():
@@ -71,6 +68,8 @@ def build_schema():
     schema.add_text_field("pid", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     for name in TEXT_BOOSTS:
         schema.add_text_field(f"x_{name}", stored=name in HIGHLIGHT_FIELDS, tokenizer_name="fedcat")
+        # its adjacent word pairs: a two-word phrase is one term (tantivy_text.py)
+        schema.add_text_field(f"p_{name}", tokenizer_name="raw", index_option="freq")
     for name, field in FIELDS.items():
         if field.kind == TERM:
             schema.add_text_field(f"t_{slug(name)}", tokenizer_name="raw", index_option="basic")
@@ -83,8 +82,7 @@ def build_schema():
             schema.add_float_field(f"n_{slug(name)}", indexed=True, fast=True)
     for name in FACETS:
         schema.add_text_field(f"f_{name}", fast=True, tokenizer_name="raw", index_option="basic")
-    for name in ("owner_group", "access_groups", "shared_with"):
-        schema.add_text_field(f"a_{name}", tokenizer_name="raw", index_option="basic")
+    schema.add_text_field("a_keys", tokenizer_name="raw", index_option="basic")
     # When the dataset is public from: PUBLISHED for published ones, else the embargo's end.
     schema.add_date_field("a_public_from", indexed=True, fast=True)
     schema.add_text_field("m_num", tokenizer_name="raw", index_option="basic")
@@ -106,17 +104,17 @@ def to_tantivy(document: dict) -> dict:
         "s_size": [size or 0.0],
     }
     out.update({name: [key] for name, key in zip(PID_KEYS, pid_keys(document["pid"]), strict=True)})
-    out.update({f"x_{n}": [text] for n, text in document["text"].items() if text})
+    for name, text in document["text"].items():
+        if text:
+            out[f"x_{name}"] = [text]
+            out[f"p_{name}"] = pairs(text)
     out.update({f"t_{slug(n)}": values for n, values in document["terms"].items() if values})
     out.update({f"b_{slug(n)}": [v] for n, v in document["flags"].items() if v is not None})
     out.update({f"d_{slug(n)}": [v] for n, v in document["dates"].items() if v is not None})
     out.update({f"n_{slug(n)}": [v] for n, v in document["numbers"].items() if v is not None})
     out.update({f"f_{n}": values for n, values in document["facets"].items() if values})
     access = document["access"]
-    out["a_owner_group"] = [access["owner_group"]]
-    for name in ("access_groups", "shared_with"):
-        if access[name]:
-            out[f"a_{name}"] = list(access[name])
+    out["a_keys"] = access_keys(access)
     if access["is_published"]:
         out["a_public_from"] = [PUBLISHED]
     elif access["embargo_end"] is not None:
@@ -340,7 +338,7 @@ class TantivyBackend(SearchBackend):
 
     def search(self, request: SearchRequest, access: AccessFilter) -> SearchResult:
         searcher, version = self._searcher()
-        query, text_query = self.queries.build(request, access)
+        query, text_query = self.queries.build(request, access, searcher)
         sort = effective_sort(request)
         facets = self.facet_cache.start(version, searcher, query, request, access)
         documents: dict = {}

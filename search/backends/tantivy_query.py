@@ -2,12 +2,20 @@
 
 Text clauses score (BM25, each field boosted by TEXT_BOOSTS, summed); everything else (filters,
 metadata conditions, the access filter) sits in one constant-score-0 clause, so filters
-narrow the hits without changing their order.
+narrow the hits without changing their order. A two-word phrase is one term of the field's
+pair twin (tantivy_text.py), boosted so that it scores as the phrase.
+
+The access filter of a signed-in user is one term set on ``a_keys`` (see access_keys): tantivy
+turns it into one bit set, which the text query probes per hit. A union of clauses (a date
+range for "public now", group terms) cost twice as much: tantivy walks every visible document
+of every clause through the union, for each query, twice (page and facets). A user without
+groups (anonymous) needs "public now" alone: one range on a fast column, cheaper still.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import math
+from datetime import UTC, datetime, timedelta
 
 from tantivy import FieldType, Occur, Query
 
@@ -24,6 +32,7 @@ from .base import (
     term_values,
 )
 from .encoding import SEPARATOR, coarse_cover, escape, interval_regex, key_bounds
+from .tantivy_text import PAIR
 
 
 def slug(name: str) -> str:
@@ -70,13 +79,16 @@ class QueryBuilder:
         self.schema = schema
         self.analyzer = analyzer
 
-    def build(self, request: SearchRequest, access: AccessFilter) -> tuple[Query, Query | None]:
-        """(the query, its scoring text part for snippets or None when there is no text)."""
+    def build(
+        self, request: SearchRequest, access: AccessFilter, searcher=None
+    ) -> tuple[Query, Query | None]:
+        """(the query, its text part for snippets or None when there is no text). With the
+        `searcher` the query runs on, two-word phrases are looked up as pairs."""
         positive = [t for t in map(self.analyzer.analyze, (*request.words, *request.phrases)) if t]
         negative = [t for t in map(self.analyzer.analyze, request.excluded) if t]
         text = [(Occur.Must, self.text(tokens)) for tokens in positive]
-        clauses = list(text)
-        clauses += [(Occur.MustNot, self.text(tokens)) for tokens in negative]
+        clauses = [(Occur.Must, self.text(tokens, searcher)) for tokens in positive]
+        clauses += [(Occur.MustNot, self.text(tokens, searcher)) for tokens in negative]
         filters = [self.filter(f) for f in request.filters]
         for any_of, conditions in flatten_scientific(request.scientific):
             filters.append(self.scientific(any_of, conditions))
@@ -88,8 +100,10 @@ class QueryBuilder:
         return _all(clauses), text_query
 
     # --- text ------------------------------------------------------------------------------------
-    def text(self, tokens: list[str]) -> Query:
+    def text(self, tokens: list[str], searcher=None) -> Query:
         """The tokens (one word, or a phrase) in any text field, scored by field weight."""
+        if len(tokens) == 2 and searcher is not None:
+            return self.pair(tokens, searcher)
         per_field = []
         for name, boost in TEXT_BOOSTS.items():
             field = f"x_{name}"
@@ -98,6 +112,22 @@ class QueryBuilder:
             else:
                 query = Query.phrase_query(self.schema, field, tokens)
             per_field.append(Query.boost_query(query, boost))
+        return _any(per_field)
+
+    def pair(self, tokens: list[str], searcher) -> Query:
+        """A two-word phrase as one term of each pair field, boosted by the ratio of the
+        phrase's idf (tantivy sums its words' idfs) to the pair's, so it scores as the phrase;
+        a field without the pair cannot hold the phrase and is left out."""
+        documents = searcher.doc_freq("a_keys", EVERY)  # as BM25 counts: deleted ones too
+        value = PAIR.join(tokens)
+        per_field = []
+        for name, boost in TEXT_BOOSTS.items():
+            found = searcher.doc_freq(f"p_{name}", value)
+            if not found:
+                continue
+            phrase = sum(_idf(searcher.doc_freq(f"x_{name}", t), documents) for t in tokens)
+            query = Query.term_query(self.schema, f"p_{name}", value)
+            per_field.append(Query.boost_query(query, boost * phrase / _idf(found, documents)))
         return _any(per_field)
 
     # --- fields ----------------------------------------------------------------------------------
@@ -162,16 +192,72 @@ class QueryBuilder:
 
     # --- access ----------------------------------------------------------------------------------
     def access(self, access: AccessFilter) -> Query:
-        grants = []
-        if access.public_at is not None:
+        memberships = access.owner_group or access.access_groups or access.shared_with
+        if not memberships and access.public_at is not None and access.public_at >= PUBLISHED:
+            # "public at T" alone: a range on a fast column, which the text probes per hit
+            # without building anything (cheaper than the term set's bit set)
             _, moment, _, inclusive = _second_bounds(None, access.public_at, True, True)
-            grants.append(
-                Query.range_query(
-                    self.schema, "a_public_from", FieldType.Date, None, moment, True, inclusive
-                )
+            return Query.range_query(
+                self.schema, "a_public_from", FieldType.Date, None, moment, True, inclusive
             )
-        for name in ("owner_group", "access_groups", "shared_with"):
-            values = sorted(getattr(access, name))
-            if values:
-                grants.append(Query.term_set_query(self.schema, f"a_{name}", values))
-        return _any(grants)
+        return Query.term_set_query(self.schema, "a_keys", visible_keys(access))
+
+
+def _idf(doc_freq: int, documents: int) -> float:
+    """tantivy's BM25 idf."""
+    return math.log(1 + (documents - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+# --- access keys: what a document grants, what a user holds ---------------------------------------
+# a_keys terms: "o:<owner group>", "g:<access group>", "s:<shared e-mail>", "p:published", and for
+# an embargo's end the prefixes of its ISO date, century to second: "p:20", "p:203", "p:2030",
+# "p:2030-05", ... "p:2030-05-14T10:23:45". "Public at T" is the published key, every century
+# before T's, every decade of T's century before T's decade, ..., every second of T's minute up
+# to T's own: at most ~200 terms, the same documents as "embargo end <= T" for any T.
+# (prefix length, text before the unit, the unit's digits) from the century to the second
+PUBLIC_UNITS = ((2, "", 2), (3, "", 1), (4, "", 1), (7, "-", 2), (10, "-", 2), (13, "T", 2))
+PUBLIC_UNITS += ((16, ":", 2), (19, ":", 2))
+FIRST = {2: EARLIEST.year // 100, 7: 1, 10: 1}  # a unit's first value where it is not 0
+EVERY = "*"  # held by every document (and granting nothing): counts them for pair()
+PUBLISHED = datetime(1970, 1, 1, tzinfo=UTC)  # a_public_from of published datasets
+
+
+def _iso(m: datetime) -> str:
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+
+
+def access_keys(access: dict) -> list[str]:
+    """A document's a_keys (`access` is its search.documents access part)."""
+    keys = [EVERY, f"o:{access['owner_group']}"] if access["owner_group"] else [EVERY]
+    keys += [f"g:{group}" for group in access["access_groups"]]
+    keys += [f"s:{email}" for email in access["shared_with"]]
+    if access["is_published"]:
+        keys.append("p:published")
+    elif access["embargo_end"] is not None:
+        end = _iso(access["embargo_end"].astimezone(UTC))  # whole seconds, EARLIEST..LATEST
+        keys += [f"p:{end[:n]}" for n, _, _ in PUBLIC_UNITS]
+    return keys
+
+
+def public_keys(moment: datetime) -> list[str]:
+    """The a_keys of documents public at `moment`: published, or their embargo ended by then."""
+    keys = ["p:published"]
+    if moment < EARLIEST:
+        return keys
+    iso = _iso(min(moment.astimezone(UTC), LATEST))  # _iso drops the microseconds
+    above = 0
+    for end, before, digits in PUBLIC_UNITS:
+        prefix = f"p:{iso[:above]}{before}"
+        units = range(FIRST.get(end, 0), int(iso[end - digits : end]))
+        keys += [f"{prefix}{unit:0{digits}d}" for unit in units]
+        above = end
+    keys.append(f"p:{iso}")  # T's own second
+    return keys
+
+
+def visible_keys(access: AccessFilter) -> list[str]:
+    keys = [] if access.public_at is None else public_keys(access.public_at)
+    keys += [f"o:{group}" for group in access.owner_group]
+    keys += [f"g:{group}" for group in access.access_groups]
+    keys += [f"s:{email}" for email in access.shared_with]
+    return sorted(keys)

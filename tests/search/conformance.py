@@ -102,6 +102,7 @@ FILTERS = {
     ),
 }
 TWIN_QUERIES = [*FILTERS, "zirconia", "beam", "scan sort:name", "neutron sort:-size", ""]
+TWIN_QUERIES += ['"the beam"', "beam-time", '"time of the beam"', 'scan -"beam time"']
 TIED = [f"t/{n}" for n in range(1, 7)]
 
 
