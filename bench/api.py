@@ -135,6 +135,7 @@ class Case:
     value: str
     sees_all: bool = True  # False: the access rules hide some of the matches
     samples: dict[str, list[float]] = field(default_factory=dict)  # kind -> seconds
+    statements: int = 0  # SQL statements per API request
 
     @property
     def path(self) -> str:
@@ -230,15 +231,30 @@ def check(case: Case, token: str) -> int:
     return result
 
 
-def timed(fn, requests: int, warmup: int) -> list[float]:
+def timed(fn, requests: int, warmup: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of this process per call. The CPU time leaves out the database
+    server and the other jobs on the machine, so it is what the API's own code costs."""
     for _ in range(warmup):
         fn()
-    samples = []
+    wall, cpu = [], []
     for _ in range(requests):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         fn()
-        samples.append(time.perf_counter() - started)
-    return samples
+        cpu.append(time.process_time() - started_cpu)
+        wall.append(time.perf_counter() - started)
+    return wall, cpu
+
+
+def statements(case: Case, token: str) -> int:
+    """SQL statements one API request of `case` sends."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = api_client(case, token)
+    run()  # a first request may write the token's last use: not what every request costs
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured)
 
 
 def p50(samples):
@@ -321,12 +337,15 @@ def explain(case: Case, token: str) -> None:
 def profile(case: Case, token: str, requests: int) -> None:
     run = api_client(case, token)
     run()
-    profiler = cProfile.Profile()
+    # CPU time, not the wall clock: waits on the database and on the other jobs of a busy
+    # machine would otherwise fill the profile.
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(requests):
         run()
     profiler.disable()
-    print(f"\n--- cProfile of {requests} requests: {case.name} (tottime, then cumulative)")
+    print(f"\n--- cProfile (CPU time) of {requests} requests: {case.name}", end="")
+    print(" (tottime, then cumulative)")
     pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
@@ -356,17 +375,19 @@ def main(argv=None) -> None:
             print(f"  {case.name}: {matched:,} {'counted' if case.count else 'returned'}")
         print(f"timing {args.requests} requests per case (after {args.warmup} untimed) ...")
         http = Gunicorn() if args.http else None
+        repeats = (args.requests, args.warmup)
         if http:
             http.__enter__()
         try:
             for case in found:
                 token = tokens[case.persona]
-                case.samples["sql"] = timed(bare_sql(case), args.requests, args.warmup)
-                case.samples["orm"] = timed(bare_orm(case), args.requests, args.warmup)
-                case.samples["api"] = timed(api_client(case, token), args.requests, args.warmup)
+                for kind, run in (("sql", bare_sql(case)), ("orm", bare_orm(case))):
+                    case.samples[kind], case.samples[f"{kind} cpu"] = timed(run, *repeats)
+                run = api_client(case, token)
+                case.samples["api"], case.samples["api cpu"] = timed(run, *repeats)
+                case.statements = statements(case, token)
                 if http:
-                    run = http.client(case, token)
-                    case.samples["http"] = timed(run, args.requests, args.warmup)
+                    case.samples["http"], _ = timed(http.client(case, token), *repeats)
         finally:
             if http:
                 http.__exit__()
@@ -400,6 +421,15 @@ def report(found: list[Case], conn_max_age) -> None:
             missed.append(case.name)
     print(f"goal: API p95 within {GOAL:.0f}x of the bare SQL:", end=" ")
     print("met by every case" if not missed else f"missed by {', '.join(missed)}")
+    # CPU time of this process alone: steady when the machine is busy, unlike the wall clock.
+    print("\nCPU milliseconds of this process, p50 / mean, and SQL statements per API request")
+    print(f"{'case':36}{'sql':>16}{'orm':>16}{'api':>16}{'statements':>12}")
+    for case in found:
+        cells = "".join(
+            f"{1e3 * p50(case.samples[k]):7.2f} /{1e3 * statistics.fmean(case.samples[k]):7.2f}"
+            for k in ("sql cpu", "orm cpu", "api cpu")
+        )
+        print(f"{case.name:36}{cells}{case.statements:12}")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average (1, 5, 15 min): {load}")
 

@@ -28,6 +28,7 @@ from celery.signals import before_task_publish, task_postrun, task_prerun
 from django.conf import settings
 
 HEADER = "X-Request-ID"
+META_KEY = "HTTP_X_REQUEST_ID"
 TASK_HEADER = "request_id"
 # An incoming id is kept only if it looks like one: no spaces or quotes to forge log lines with.
 VALID_ID = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
@@ -66,7 +67,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = valid_request_id(request.headers.get(HEADER)) or uuid.uuid4().hex
+        # From META: request.headers would copy every header into a new mapping first.
+        request_id = valid_request_id(request.META.get(META_KEY)) or uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()

@@ -6,10 +6,13 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.access import principal_for
 from catalogue.errors import InvalidInput
 from catalogue.models import ApiToken
 from catalogue.services.tokens import (
@@ -109,6 +112,56 @@ def test_revoking_by_id_leaves_other_tokens_alone(owner):
     assert tokens_revoke(ids=[first.pk]) == 1
     assert token_user(first_raw) is None
     assert token_user(second_raw) == owner
+
+
+def test_one_statement_reads_the_token_its_user_and_their_groups(owner, settings):
+    settings.ACCESS_GROUPS_STATIC_VALUES = ["everyone"]
+    owner.groups.add(Group.objects.create(name="p-second"))
+    raw, _ = token_issue(user=owner)
+    token_user(raw)  # the first use writes last_used_at
+
+    with CaptureQueriesContext(connection) as queries:
+        user = token_user(raw)
+        principal = principal_for(user)
+
+    assert len(queries) == 1
+    assert user == owner and user.get_username() == "olivia"
+    assert principal.groups == {"p-owner", "p-second", "everyone"}
+
+
+def test_a_user_in_no_group_is_found_with_no_groups(db):
+    user = make_user("nadia")
+    raw, _ = token_issue(user=user)
+
+    found = token_user(raw)
+
+    assert found == user
+    assert principal_for(found).groups == frozenset()
+
+
+def test_each_lookup_reads_the_groups_as_they_are_now(owner):
+    raw, _ = token_issue(user=owner)
+    assert principal_for(token_user(raw)).groups == {"p-owner"}
+
+    owner.groups.clear()
+
+    assert principal_for(token_user(raw)).groups == frozenset()
+
+
+def test_the_last_use_is_written_again_only_after_a_minute(owner):
+    raw, token = token_issue(user=owner)
+    token_user(raw)
+    token.refresh_from_db()
+    first = token.last_used_at
+
+    token_user(raw)
+    token.refresh_from_db()
+    assert token.last_used_at == first
+
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    token_user(raw)
+    token.refresh_from_db()
+    assert token.last_used_at > first
 
 
 # --- Admin ---------------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ stay out of the v3 shape.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import orjson
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 from rest_framework.renderers import JSONRenderer
@@ -81,10 +83,14 @@ def _v3_columns() -> list[tuple[str, str, str]]:
 
 V3_COLUMNS = _v3_columns()
 _KEYS = tuple(camel for _, camel, _ in V3_COLUMNS)
-_OF_KIND = {
-    kind: tuple(camel for _, camel, each in V3_COLUMNS if each == kind)
+# Where each kind of value sits in a row, and the columns the v3 singular fields come from.
+_AT = {
+    kind: tuple(index for index, (_, _, each) in enumerate(V3_COLUMNS) if each == kind)
     for kind in ("json", "list", "date", "uuid")
 }
+_INDEX = {camel: index for index, camel in enumerate(_KEYS)}
+_SINGULAR_AT = tuple((_INDEX[plural], singular) for plural, singular in SINGULAR.items())
+_INVESTIGATORS = "principalInvestigators"
 
 
 def v3_values(queryset) -> models.QuerySet:
@@ -97,30 +103,78 @@ def v3_values(queryset) -> models.QuerySet:
     return queryset.annotate(**text).values_list(*(name for name, _, _ in V3_COLUMNS))
 
 
+def v3_rows(queryset, start: int, stop: int) -> list[tuple]:
+    """The rows of `queryset[start:stop]` as v3_values gives them (on PostgreSQL, the dates as
+    the text `iso` writes too).
+
+    On PostgreSQL the ORM builds only the page of ids (where, order, skip, limit); the columns
+    come from a statement written once around it. With the ORM, building the select of 50
+    columns and 14 casts cost more than the database took to answer, and reading 500 dates a
+    page into datetimes (Django's time zone loader is pure Python) and writing them back as
+    text cost as much again."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql" or queryset.query.distinct:
+        return list(v3_values(queryset)[start:stop])
+    ids = queryset.values_list("pk")[start:stop]
+    try:
+        sql, params = ids.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return []
+    head, tail = _page_sql(queryset.db)
+    with connection.cursor() as cursor:
+        cursor.execute(head + sql + tail, params)
+        return cursor.fetchall()
+
+
+@functools.cache
+def _page_sql(alias: str) -> tuple[str, str]:
+    """The statement of v3_rows, before and after the SQL of the page of ids. ARRAY() keeps the
+    order in which the page's query returns its ids; WITH ORDINALITY numbers them."""
+    quote = connections[alias].ops.quote_name
+    fields = {field.attname: field for field in Dataset._meta.concrete_fields}
+    columns = []
+    for name, _, kind in V3_COLUMNS:
+        column = "d." + quote(fields[name[3:] if kind in ("json", "list") else name].column)
+        if kind in ("json", "list"):
+            column = f"CAST({column} AS text)"
+        elif kind == "date":  # FM: no leading zeros in a year before 1000, as `iso` writes it
+            column = f"""to_char({column} AT TIME ZONE 'UTC', 'FMYYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+        columns.append(column)
+    head = f"SELECT {', '.join(columns)} FROM unnest(ARRAY("
+    tail = (
+        f")) WITH ORDINALITY AS page(id, n) JOIN {quote(Dataset._meta.db_table)} d"
+        f" ON d.{quote(Dataset._meta.pk.column)} = page.id ORDER BY page.n"
+    )
+    return head, tail
+
+
 def datasets_v3(rows, *, fields: Iterable[str] = ()) -> list[dict]:
-    """dataset_v3 of each row of v3_values, for V3JSONRenderer (JSON text kept as text)."""
+    """dataset_v3 of each row of v3_rows, for V3JSONRenderer (JSON text kept as text)."""
     docs = []
     fragment, loads = orjson.Fragment, orjson.loads
-    converters = (
-        (_OF_KIND["json"], fragment),
-        (_OF_KIND["list"], loads),
-        (_OF_KIND["date"], iso),
-        (_OF_KIND["uuid"], str),
-    )
+    json_at, list_at, date_at, uuid_at = _AT["json"], _AT["list"], _AT["date"], _AT["uuid"]
+    pid_at, type_at, investigators_at = _INDEX["pid"], _INDEX["type"], _INDEX[_INVESTIGATORS]
     for row in rows:
-        doc = {"_id": None}
-        doc.update(zip(_KEYS, row, strict=True))  # in C: most values are right as they come
-        for keys, convert in converters:
-            for key in keys:
-                value = doc[key]
-                if value is not None:
-                    doc[key] = convert(value)
-        doc["_id"] = doc["pid"]
-        for plural, singular in SINGULAR.items():
-            if doc.get(plural):
-                doc[singular] = doc[plural][0]
-        if doc.get("type") == "derived" and doc.get("principalInvestigators"):
-            doc["investigator"] = doc["principalInvestigators"][0]
+        values = list(row)  # most values are right as they come
+        for index in json_at:
+            if (value := values[index]) is not None:
+                values[index] = fragment(value)
+        for index in list_at:
+            if (value := values[index]) is not None:
+                values[index] = loads(value)
+        for index in date_at:  # text already when v3_rows had PostgreSQL write it
+            if (value := values[index]) is not None and value.__class__ is not str:
+                values[index] = iso(value)
+        for index in uuid_at:
+            if (value := values[index]) is not None:
+                values[index] = str(value)
+        doc = {"_id": values[pid_at]}
+        doc.update(zip(_KEYS, values, strict=True))
+        for index, singular in _SINGULAR_AT:
+            if value := values[index]:
+                doc[singular] = value[0]
+        if values[type_at] == "derived" and values[investigators_at]:
+            doc["investigator"] = values[investigators_at][0]
         doc["__v"] = 0
         docs.append(_project(doc, fields) if fields else doc)
     return docs

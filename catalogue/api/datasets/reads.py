@@ -18,7 +18,7 @@ from catalogue.api.where import FilterError, where_to_q
 from catalogue.errors import NotFound
 from catalogue.models import Attachment, Dataset
 
-from .output import v3_values
+from .output import v3_rows
 
 SORTABLE = frozenset({"scalar", "date", "number", "bool", "json"})
 
@@ -91,8 +91,7 @@ def datasets_page(user, flt: Filter) -> list[Dataset]:
 def datasets_page_values(user, flt: Filter) -> list[tuple]:
     """datasets_page as rows for output.datasets_v3 (JSON columns as text, not decoded)."""
     limits = flt.limits
-    page = v3_values(datasets_matching(user, flt))
-    return list(page[limits.skip : limits.skip + limits.limit])
+    return v3_rows(datasets_matching(user, flt), limits.skip, limits.skip + limits.limit)
 
 
 def datasets_count(user, flt: Filter) -> int:

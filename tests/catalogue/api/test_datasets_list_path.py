@@ -4,7 +4,7 @@ leaves the access filter out when the where itself keeps to groups the user read
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -128,3 +128,48 @@ def test_an_embargo_ending_later_does_not_change_what_members_of_the_group_see(a
     Dataset.objects.filter(pk=corpus[1].pk).update(embargo_end=future)
     url = with_params(f"{BASE}/count", filter={"where": {"ownerGroup": "p-owner"}})
     assert api(owner).get(url).json() == {"count": 2}
+
+
+# --- The page as rows (output.v3_rows): on PostgreSQL, one statement around the ORM's page of
+# ids, the dates written by the database. The same documents as everywhere else.
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        datetime(999, 3, 4, 5, 6, 7, 500, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_list_dates_are_written_as_single_documents_write_them(api, admin, when):
+    dataset = make_dataset()
+    Dataset.objects.filter(pk=dataset.pk).update(creation_time=when, end_time=None)
+
+    body = api(admin).get(BASE).json()
+
+    assert body == as_documents([dataset])
+    assert body[0]["endTime"] is None
+
+
+@pytest.mark.parametrize(
+    ("order", "orm_order"),
+    [("datasetName:desc", "-dataset_name"), ("creationTime:asc", "creation_time")],
+)
+def test_a_page_keeps_the_order_and_offset_the_filter_asks_for(api, admin, order, orm_order):
+    for number, name in enumerate(["b", "a", "c", "a", "b"]):
+        make_dataset(dataset_name=name, creation_time=f"2026-01-0{5 - number}T10:00:00Z")
+    expected = list(Dataset.objects.order_by(orm_order, "pk").values_list("pid", flat=True))
+
+    url = with_params(BASE, filter={"order": order, "skip": 1, "limit": 3})
+    body = api(admin).get(url).json()
+
+    assert [doc["pid"] for doc in body] == expected[1:4]
+
+
+def test_a_where_nothing_can_match_gives_an_empty_page(api, admin, corpus):
+    response = api(admin).get(with_params(BASE, filter={"where": {"pid": {"inq": []}}}))
+
+    assert response.status_code == 200
+    assert response.json() == []
