@@ -1,9 +1,11 @@
 """Walking the trees and planning the work: which sources exist, and which need extracting.
 
-Pure (no Django, no database). A harvest walks its roots once (``walk``: one stat per file),
-compares each file's fingerprint (size, mtime_ns, inode) with what the last harvest stored,
-asks the worker pool to identify only the new and changed files (``ingest.identify``), and
-then ``plan`` says, per source, whether it is unchanged, or new/changed and must be extracted.
+Pure (no Django, no database). A harvest walks its roots once (``survey``: one stat per
+file), comparing each file's fingerprint (size, mtime_ns, inode) on the way with what the last
+harvest stored for the single-file sources that are settled (known.py): an unchanged file of
+those costs little more than its stat. Only the other files are planned: the worker pool
+identifies the new and changed ones (``ingest.identify``), and ``plan`` says, per source,
+whether it is unchanged, or new/changed and must be extracted.
 
 Paths are absolute but not resolved: a symlinked root keeps its own spelling, so mapping rules
 match the paths people see. Names starting with "." are skipped (.snapshot folders, editor
@@ -16,7 +18,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import NamedTuple
 
 # Files with these endings are data files: when their content is not recognised, that is a
@@ -106,56 +107,104 @@ def is_data_name(path: str) -> bool:
 # --- walking -------------------------------------------------------------------------------
 
 
+class Survey(NamedTuple):
+    """One walk of the roots, split by what the last harvest stored (``survey``)."""
+
+    same: dict[str, list[str]]  # folder -> paths whose fingerprint is the settled one
+    rest: dict[str, Entry]  # every other file (and .bp directory)
+    files: int
+
+
 def walk(roots, unreadable: list[str] | None = None) -> Iterator[Entry]:
     """Every file (and .bp directory) under the roots; FileNotFoundError for a missing root.
 
     Folders that cannot be listed are appended to `unreadable` (their sources are not "removed").
     """
+    yield from survey(roots, {}, unreadable).rest.values()
+
+
+def survey(roots, settled: dict[str, list], unreadable: list[str] | None = None) -> Survey:
+    """Walks the roots (one stat per file) and compares each file with `settled` on the way:
+    {path: [size, mtime_ns, ino]} of the files whose source is unchanged if the file is.
+
+    A re-run over a million unchanged files makes no object per file but the path string and
+    its stat, and keeps no order: planning sorts what it needs. FileNotFoundError for a missing
+    root; folders that cannot be listed are appended to `unreadable`.
+    """
     unreadable = [] if unreadable is None else unreadable
+    found = Survey({}, {}, 0)
+    roots = list(dict.fromkeys(os.path.abspath(root) for root in roots))
     for root in roots:
-        root = os.path.abspath(root)
+        inside = (o != root and root.startswith(o.rstrip("/") + "/") for o in roots)
+        if os.path.exists(root) and any(inside):
+            continue  # inside another root: walked with it, once
         if os.path.isdir(root):
             if _is_bp(root):
-                yield _bp_entry(root)
+                _sort(found, settled, _bp_entry(root))
             else:
-                yield from _walk_dir(root, unreadable)
+                _survey_dir(found, settled, root, unreadable)
         elif os.path.isfile(root):
             entry = _entry(root)
             if entry:
-                yield entry
+                _sort(found, settled, entry)
         else:
             raise FileNotFoundError(f"{root} does not exist (is the file system mounted?)")
+    files = len(found.rest) + sum(len(paths) for paths in found.same.values())
+    return found._replace(files=files)
 
 
-def _walk_dir(top: str, unreadable: list[str]) -> Iterator[Entry]:
+def _sort(found: Survey, settled: dict, entry: Entry) -> None:
+    if settled.get(entry.path) == [entry.size, entry.mtime_ns, entry.ino]:
+        found.same.setdefault(entry.path[: entry.path.rfind("/")] or "/", []).append(entry.path)
+    else:
+        found.rest[entry.path] = entry
+
+
+def _survey_dir(found: Survey, settled: dict, top: str, unreadable: list[str]) -> None:
+    """The walk's inner loop, as close to a bare scandir + stat as it goes: a file costs its
+    stat, one dict lookup and one list comparison; only files that differ become Entries.
+    A folder holding md.idx is seen to be a .bp directory when it is listed."""
+    same, rest, known = found.same, found.rest, settled.get
     stack = [top]
     while stack:
         folder = stack.pop()
+        here, other, subfolders, bp = [], [], [], False
         try:
             with os.scandir(folder) as listing:
-                items = sorted(listing, key=_name)
-        except OSError:
-            unreadable.append(folder)
+                for item in listing:
+                    name = item.name
+                    if name[0] == ".":
+                        continue
+                    try:
+                        if item.is_dir(follow_symlinks=False):
+                            subfolders.append(item.path)
+                            continue
+                        if not item.is_file():
+                            continue
+                        stat = item.stat()
+                    except OSError:
+                        continue
+                    if name == "md.idx":
+                        bp = True
+                    path, fingerprint = item.path, [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+                    if known(path) == fingerprint:
+                        here.append(path)
+                    else:
+                        other.append(Entry(path, *fingerprint))
+        except OSError:  # the folder cannot be listed (or stopped being listable half-way)
+            if folder != top and _is_bp(folder):
+                _sort(found, settled, _bp_entry(folder))
+            else:
+                unreadable.append(folder)
             continue
-        subfolders = []
-        for item in items:
-            if item.name.startswith("."):
-                continue
-            try:
-                if item.is_dir(follow_symlinks=False):
-                    subfolders.append(item.path)
-                elif item.is_file():
-                    stat = item.stat()
-                    yield Entry(item.path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
-            except OSError:
-                continue
-        for path in subfolders:
-            if _is_bp(path):
-                yield _bp_entry(path)
-        stack.extend(reversed([path for path in subfolders if not _is_bp(path)]))
-
-
-_name = attrgetter("name")
+        if bp and folder != top:
+            _sort(found, settled, _bp_entry(folder))
+            continue
+        if here:
+            same[folder] = here
+        for entry in other:
+            rest[entry.path] = entry
+        stack += subfolders
 
 
 def _is_bp(path: str) -> bool:

@@ -19,19 +19,20 @@ from operator import or_
 import orjson
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from catalogue.models import DataFile, HarvestRecord, HarvestRun, HarvestRunStatus, HarvestState
 
 from . import checksums, ingest, scan
 from .batches import Batch, paused_gc
+from .known import Records
 from .mapping import Mapping, MappingError, parse
 from .pool import CRASHED, Pool
 
 CHECKSUM_PAGE = 2000  # DataFile rows fetched per query of the checksum stage
 CHECKSUM_CHUNK = 32  # files per worker call
 IDENTIFY_CHUNK = 64  # files per worker call
-MARK_CHUNK = 900  # records marked unchanged per UPDATE (SQLite takes 999 parameters)
 
 
 class HarvestError(Exception):
@@ -77,17 +78,16 @@ class Harvest:
 
         with Pool(self.workers) as pool:
             with paused_gc():  # a million small objects, no cycles: the collector only slows
-                entries = self._timed("scan", self._scan)
-                known_sources, known_files = self._timed("load", self._known)
+                records = self._timed("load", self._records)
+                found = self._timed("scan", self._scan, records.settled)
+                self._timed("plan", self._settle, found, records)
                 group_by = self.mapping.group_by_for
-                fresh = self._timed("plan", scan.fresh, entries, known_files, group_by)
+                fresh = self._timed("plan", scan.fresh, found.rest, records.files, group_by)
                 identities = self._timed("identify", self._identify, pool, fresh)
-                args = (entries, known_files, known_sources, identities, group_by)
-                units = self._timed("plan", scan.plan, *args)
-                self._timed("plan", self._attach_known, units)
+                units = self._timed("plan", self._plan, found, records, identities)
                 jobs = self._timed("triage", self._triage, units)
             self._timed("extract_write", self._extract_and_write, pool, jobs)
-            self._timed("remove", self._remove, known_sources, units, entries)
+            self._timed("remove", self._remove, records, units, found)
             if self.alg:
                 self._timed("checksums", self._checksums, pool)
         harvest_run_update(
@@ -105,27 +105,53 @@ class Harvest:
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
-    def _scan(self) -> dict[str, scan.Entry]:
+    def _records(self) -> Records:
+        return Records(_records(self.roots), self.mapping, orjson.loads)
+
+    def _scan(self, settled: dict) -> scan.Survey:
         from catalogue.services.harvest import harvest_run_update
 
         try:
-            entries = {entry.path: entry for entry in scan.walk(self.roots, self.unreadable)}
+            found = scan.survey(self.roots, settled, self.unreadable)
         except FileNotFoundError as exc:
             raise HarvestError(str(exc)) from exc
-        harvest_run_update(run=self.run, files=len(entries))
-        return entries
+        harvest_run_update(run=self.run, files=found.files)
+        return found
 
-    def _known(self) -> tuple[dict, dict]:
-        known_sources, known_files = {}, {}
-        inside = scan.within(self.roots)
-        for pk, source, kind, prints, placement, state, dataset_id in _records(self.roots):
-            if not inside(source):  # LIKE ignores case on SQLite
-                continue
-            known = scan.Known(pk, source, kind, prints, placement, state, dataset_id is not None)
-            known_sources[source] = known
-            for path in prints:
-                known_files[path] = known
-        return known_sources, known_files
+    def _settle(self, found: scan.Survey, records: Records) -> None:
+        """Counts the single-file sources the walk found as the last harvest left them (see
+        Records): their files are not opened, nothing is planned or written for them."""
+        mapping = self.mapping
+        if mapping.group_by != "file" or any(rule.group_by for rule in mapping.rules):
+            # A folder that is one source holds every file in it, its settled files too.
+            for path in [p for p in found.rest if mapping.group_by_for(p) == "directory"]:
+                for other in found.same.pop(path[: path.rfind("/")] or "/", []):
+                    found.rest[other] = records.unsettle(other)
+        skips = records.skips
+        for paths in found.same.values():
+            skipped = len(skips.intersection(paths)) if skips else 0
+            self.counts[HarvestState.SKIPPED] += skipped
+            self.counts[HarvestState.UNCHANGED] += len(paths) - skipped
+
+    def _unsettle(self, found: scan.Survey, records: Records, path: str) -> None:
+        found.same[path[: path.rfind("/")] or "/"].remove(path)
+        found.rest[path] = records.unsettle(path)
+        skipped = path in records.skips
+        self.counts[HarvestState.SKIPPED if skipped else HarvestState.UNCHANGED] -= 1
+
+    def _plan(self, found: scan.Survey, records: Records, identities: dict) -> list:
+        group_by = self.mapping.group_by_for
+        while True:
+            units = scan.plan(found.rest, records.files, records, identities, group_by)
+            # A series named like a settled file (a file called data_%T.h5) takes it in, as
+            # when every file was planned.
+            taken = [u.source for u in units if u.kind == "series" and _settled(found, u.source)]
+            if not taken:
+                break
+            for path in taken:
+                self._unsettle(found, records, path)
+        self._attach_known(units)
+        return units
 
     def _attach_known(self, units: list[scan.Unit]) -> None:
         """Records of sources outside the roots' prefixes (a series given by one file)."""
@@ -159,16 +185,15 @@ class Harvest:
         return found
 
     def _triage(self, units: list[scan.Unit]) -> list[ingest.Job]:
-        """Marks unchanged, skipped and broken sources; returns the jobs for the rest.
+        """Counts unchanged sources; records skipped and broken ones; returns the jobs for the rest.
 
-        A record is marked "unchanged" (or "skipped") by the run that first finds it so; later
-        runs that find it the same leave it alone, so its run is the one that set its state, and
-        re-running over a million unchanged files writes nothing per file. The run's counts
-        include every source either way.
+        A source found unchanged is counted on the run, and its record is not written: it keeps
+        the outcome (and the run) of the last harvest that changed something, so re-running
+        over a million unchanged files writes nothing per file.
         """
-        from catalogue.services.harvest import harvest_source_fail, harvest_sources_mark
+        from catalogue.services.harvest import harvest_source_fail
 
-        jobs, marks = [], {HarvestState.UNCHANGED: [], HarvestState.SKIPPED: []}
+        jobs = []
         self.units = {}
         batch = Batch(self.batch_size)
         for unit in units:
@@ -176,10 +201,8 @@ class Harvest:
             placement = self.mapping.place(unit.source, unit.folder, directory=directory)
             identity = unit.identity
             if unit.unchanged(placement.digest()):
-                state = HarvestState.SKIPPED if unit.known.state == "skipped" else "unchanged"
-                if unit.known.state != state:  # a record already saying so is left alone
-                    marks[state].append(unit.known.id)
-                self.counts[state] += 1
+                skipped = unit.known.state == HarvestState.SKIPPED
+                self.counts[HarvestState.SKIPPED if skipped else HarvestState.UNCHANGED] += 1
             elif identity is not None and identity.format in ("plain", "broken"):
                 state = HarvestState.SKIPPED if identity.format == "plain" else "failed"
                 self.counts[state] += 1
@@ -202,12 +225,6 @@ class Harvest:
                 job = ingest.Job(unit.source, unit.kind, unit.folder, paths, self.previews, known)
                 jobs.append(job)
         batch.flush()
-        started = time.perf_counter()
-        for state, ids in marks.items():
-            for start in range(0, len(ids), MARK_CHUNK):
-                chunk = ids[start : start + MARK_CHUNK]
-                harvest_sources_mark(run=self.run, record_ids=chunk, state=state)
-        self.timings["mark"] = time.perf_counter() - started  # part of "triage"
         return jobs
 
     def _extract_and_write(self, pool: Pool, jobs: list[ingest.Job]) -> None:
@@ -264,17 +281,24 @@ class Harvest:
             for record in harvest_sources_save(run=self.run, writes=writes):
                 self.counts[record.state] += 1
 
-    def _remove(self, known_sources: dict, units: list[scan.Unit], entries: dict) -> None:
+    def _remove(self, records: Records, units: list[scan.Unit], found: scan.Survey) -> None:
+        """Marks removed the sources this run did not find (unless a folder could not be read)."""
         from catalogue.services.harvest import harvest_source_remove
 
-        planned = {unit.source: unit for unit in units}
+        gone = records.rows.keys() - {unit.source for unit in units}
+        for paths in found.same.values():
+            gone.difference_update(paths)
+        gone = sorted(s for s in gone if records.rows[s][5] != HarvestState.REMOVED)
+        if not gone:
+            return
         owner = {path: unit.source for unit in units for path in unit.entries}
+        for paths in found.same.values():  # a settled file is its own source
+            owner.update(zip(paths, paths, strict=True))
         batch = Batch(self.batch_size)
-        for known in known_sources.values():
-            if known.source in planned or known.state == HarvestState.REMOVED:
-                continue
-            if scan.under(known.source, self.unreadable):
+        for source in gone:
+            if scan.under(source, self.unreadable):
                 continue  # not seen because its folder could not be read, not because it is gone
+            known = records.get(source)
             moved = next((owner[p] for p in known.fingerprints if p in owner), "")
             reason = f"its files now belong to {moved} (grouping changed)" if moved else ""
             self.counts[HarvestState.REMOVED] += 1
@@ -335,23 +359,34 @@ class Harvest:
 
 
 def _records(roots: list[str]):
-    """(id, source, kind, fingerprints, placement, state, dataset_id) of the roots' records.
+    """Chunks of (id, source, kind, fingerprints, placement, state, dataset_id) of the roots'
+    records, in no particular order, the fingerprints as JSON text.
 
-    Through a plain cursor, the JSON decoded here: the ORM's per-row converters cost more than
-    the query, and a re-run reads every record under its roots.
+    Through a plain cursor: the ORM's per-row converters cost more than the query, and a re-run
+    reads every record under its roots. A root is compared as a prefix (LIKE would ignore case
+    on SQLite, and leave the check to this process).
     """
-    rows = HarvestRecord.objects.filter(_roots_q(roots)).values_list(
-        "id", "source", "kind", "fingerprints", "placement", "state", "dataset_id"
+    heads, inside = {}, Q()
+    for n, root in enumerate(roots):
+        root = root.rstrip("/") or "/"
+        prefix = root.rstrip("/") + "/"
+        heads[f"head{n}"] = Substr("source", 1, len(prefix))
+        inside |= Q(source=root) | Q(**{f"head{n}": prefix})
+    rows = (
+        HarvestRecord.objects.alias(**heads)
+        .filter(inside)
+        .order_by()  # the model's order by source would sort every record, for nothing
+        .values_list("id", "source", "kind", "fingerprints", "placement", "state", "dataset_id")
     )
     sql, params = rows.query.sql_with_params()
-    loads = orjson.loads  # a few times faster than json.loads on a million small objects
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(5000):
-            for pk, source, kind, prints, placement, state, dataset_id in chunk:
-                if isinstance(prints, str | bytes):
-                    prints = loads(prints)
-                yield pk, source, kind, prints, placement, state, dataset_id
+            yield chunk
+
+
+def _settled(found: scan.Survey, path: str) -> bool:
+    return path in found.same.get(path[: path.rfind("/")] or "/", ())
 
 
 def _crashed(job: ingest.Job) -> ingest.Outcome:

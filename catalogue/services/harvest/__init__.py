@@ -17,7 +17,6 @@ from .runs import (
     harvest_run_start,
     harvest_run_update,
     harvest_source_remove,
-    harvest_sources_mark,
 )
 from .sources import (
     HARVESTED_FIELDS,
@@ -41,7 +40,6 @@ __all__ = [
     "harvest_source_fail",
     "harvest_source_remove",
     "harvest_source_save",
-    "harvest_sources_mark",
     "harvest_sources_save",
     "links_ensure",
     "source_key",

@@ -1,11 +1,8 @@
-"""Harvest runs, and the writes that touch many sources at once: marks, removals, checksums."""
+"""Harvest runs, and the writes that touch sources without extracting them: removals, checksums."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db import transaction
-from django.utils import timezone
 
 from catalogue.access import SYSTEM
 from catalogue.models import DataFile, HarvestRecord, HarvestRun, HarvestState, OrigDatablock
@@ -37,13 +34,6 @@ def harvest_run_update(*, run: HarvestRun, **fields) -> HarvestRun:
         setattr(run, name, value)
     run.save(update_fields=list(fields))
     return run
-
-
-def harvest_sources_mark(*, run: HarvestRun, record_ids: Iterable[int], state: str) -> int:
-    """Marks records as seen by `run` without work (unchanged, skipped), in one UPDATE."""
-    return HarvestRecord.objects.filter(pk__in=list(record_ids)).update(
-        run=run, state=state, updated_at=timezone.now()
-    )
 
 
 @transaction.atomic

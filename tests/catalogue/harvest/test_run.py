@@ -72,7 +72,7 @@ def test_harvesting_twice_gives_the_same_catalogue_and_reports_all_unchanged(tre
         "sim/data_%T.h5",
     ]
     assert Dataset.objects.count() == 4
-    assert set(HarvestRecord.objects.values_list("run", flat=True)) == {second.pk}
+    assert set(HarvestRecord.objects.values_list("run", "state")) == {(first.pk, "new")}
     assert second.status == "finished" and second.files == 6
 
 
