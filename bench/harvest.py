@@ -3,6 +3,7 @@
 
     python bench/harvest.py                          # 2,000 + 2,000 files, 100,000 unchanged
     python bench/harvest.py --unchanged 10000 --database-url postgres://.../fedcat_bench
+    python bench/harvest.py --nexus 0 --fits 0 --data-dir /tmp/b --keep --reuse-tree  # re-run only
 
 Generates --nexus NeXus files (about 60 objects each) and --fits FITS images in a throwaway data
 dir, then times the full harvest (identification, extraction, database writes; checksums and
@@ -43,6 +44,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="default: $DATABASE_URL, else SQLite in --data-dir")
     parser.add_argument("--data-dir", help="FEDCAT_DATA_DIR to use (default: a new temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
+    parser.add_argument(
+        "--reuse-tree",
+        action="store_true",
+        help="re-run over the unchanged tree a kept --data-dir already holds, harvested before",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the one-process run and a re-run"
     )
@@ -379,79 +385,10 @@ def main(argv=None) -> None:
 
     print(f"fedcat harvest bench: {connection.vendor} {connection.settings_dict['NAME']}")
     try:
-        single = files / "one-process"
-        paths = generate(single, args.nexus, args.fits)
-        total = len(paths)
-        copies = {"parallel": files / "parallel"}
-        if args.previews:
-            copies["previews"] = files / "previews"
-        for copy in copies.values():
-            shutil.copytree(single, copy)
-        mapping_file = mapping(files)
-        bare_walk(files)  # the page cache holds every tree from here on
-        raw_limit(paths[:50], 1)  # imports h5py and astropy, as the harvest's first file does
-        # Each raw limit is measured before and after the harvest it is compared with, and the
-        # faster kept: on a shared machine the load moves between measurements, and this way the
-        # ratio errs against the harvest.
-        raw_1, raw_1_cpu = raw_limit(paths, 1)
-        nexus = [p for p in paths if p.endswith(".nxs")]
-        (raw_nexus, _), (raw_fits, _) = raw_limit(nexus, 1), raw_limit(paths[len(nexus) :], 1)
-        line(
-            "  raw read per file",
-            f"NeXus {len(nexus) / raw_nexus:,.0f}/s, FITS {args.fits / raw_fits:,.0f}/s",
-        )
-        run, seconds, queries, cpu = timed_harvest(
-            single, mapping_file, workers=0, profile=args.profile
-        )
-        again, again_cpu = raw_limit(paths, 1)
-        raw_1, raw_1_cpu = min(raw_1, again), min(raw_1_cpu, again_cpu)
-        line("raw limit, 1 process", f"{total / raw_1:,.0f} files/s ({rate(total, raw_1_cpu)})")
-        rate_1 = total / seconds
-        text = f"{rate_1:,.0f} files/s = {rate_1 * raw_1 / total:.2f}x raw"
-        line("harvest, 1 process", f"{text} ({rate(total, cpu)} = {raw_1_cpu / cpu:.2f}x raw)")
-        line("  stages (s)", stages(run))
-        line("  SQL statements", f"{queries / run.new:.1f} per new source")
-
-        raw_n, _ = raw_limit(paths, args.workers)
-        run, seconds, _, _ = timed_harvest(copies["parallel"], mapping_file, workers=args.workers)
-        raw_n = min(raw_n, raw_limit(paths, args.workers)[0])
-        line(f"raw limit, {args.workers} processes", f"{total / raw_n:,.0f} files/s")
-        rate_n = total / seconds
-        text = f"{rate_n:,.0f} files/s = {rate_n * raw_n / total:.2f}x raw on {args.workers}"
-        line(f"harvest, {args.workers} processes", f"{text}, {rate_n / rate_1:.2f}x one process")
-        line("  stages (s)", stages(run))
-        if args.previews:
-            run, seconds, _, _ = timed_harvest(
-                copies["previews"], mapping_file, workers=0, previews=True
-            )
-            line("harvest with previews, 1 process", f"{total / seconds:,.0f} files/s")
-
+        if args.nexus + args.fits:
+            full_harvest(args, files, line)
         if args.unchanged:
-            tree = files / "unchanged"
-            generate_unchanged(tree, args.unchanged)
-            run, seconds, _, _ = timed_harvest(tree, mapping_file, workers=args.workers)
-            line("unchanged tree, first harvest", f"{args.unchanged / seconds:,.0f} files/s")
-            walks = [bare_walk(tree) for _ in range(3)]
-            walk, _, walk_cpu = min(walks)
-            assert walks[0][1] == args.unchanged, walks[0]
-            # The first re-run marks every record "unchanged"; later ones find them so already
-            # and write nothing per file (the steady state of a periodic harvest).
-            reruns = [timed_harvest(tree, mapping_file, workers=args.workers) for _ in range(4)]
-            assert all(r.unchanged == args.unchanged for r, *_ in reruns)
-            text = f"{walk:.2f} s = {args.unchanged / walk:,.0f} files/s (CPU {walk_cpu:.2f} s)"
-            line("bare scandir + stat", text)
-            first = reruns[0]
-            steady = min(reruns[1:], key=lambda item: item[1])
-            for label, (rerun, rerun_seconds, queries, rerun_cpu) in (
-                ("first re-run, all unchanged", first),
-                ("later re-runs (best of 3)", steady),
-            ):
-                text = f"{rerun_seconds:.2f} s = {args.unchanged / rerun_seconds:,.0f} files/s"
-                text += f" = {rerun_seconds / walk:.1f}x the bare walk"
-                line(label, f"{text} (CPU {rerun_cpu:.2f} s)")
-                line("  stages (s)", stages(rerun) + f"; {queries} SQL statements")
-            if args.profile:
-                timed_harvest(tree, mapping_file, workers=args.workers, profile=True)
+            rerun(args, files, line)
         line("load average (1, 5, 15 min)", ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     finally:
         connection.close()
@@ -460,6 +397,98 @@ def main(argv=None) -> None:
     print(f"\nSummary ({args.nexus:,} NeXus + {args.fits:,} FITS, {args.unchanged:,} unchanged):")
     for label, text in results:
         print(f"  {label:34} {text}")
+
+
+def full_harvest(args, files: Path, line) -> None:
+    """The new files: raw limit, harvest in one process and in --workers."""
+    single = files / "one-process"
+    paths = generate(single, args.nexus, args.fits)
+    total = len(paths)
+    copies = {"parallel": files / "parallel"}
+    if args.previews:
+        copies["previews"] = files / "previews"
+    for copy in copies.values():
+        shutil.copytree(single, copy)
+    mapping_file = mapping(files)
+    bare_walk(single)  # the page cache holds every tree from here on
+    raw_limit(paths[:50], 1)  # imports h5py and astropy, as the harvest's first file does
+    # Each raw limit is measured before and after the harvest it is compared with, and the
+    # faster kept: on a shared machine the load moves between measurements, and this way the
+    # ratio errs against the harvest.
+    raw_1, raw_1_cpu = raw_limit(paths, 1)
+    nexus = [p for p in paths if p.endswith(".nxs")]
+    (raw_nexus, _), (raw_fits, _) = raw_limit(nexus, 1), raw_limit(paths[len(nexus) :], 1)
+    line(
+        "  raw read per file",
+        f"NeXus {len(nexus) / raw_nexus:,.0f}/s, FITS {args.fits / raw_fits:,.0f}/s",
+    )
+    run, seconds, queries, cpu = timed_harvest(
+        single, mapping_file, workers=0, profile=args.profile
+    )
+    again, again_cpu = raw_limit(paths, 1)
+    raw_1, raw_1_cpu = min(raw_1, again), min(raw_1_cpu, again_cpu)
+    line("raw limit, 1 process", f"{total / raw_1:,.0f} files/s ({rate(total, raw_1_cpu)})")
+    rate_1 = total / seconds
+    text = f"{rate_1:,.0f} files/s = {rate_1 * raw_1 / total:.2f}x raw"
+    line("harvest, 1 process", f"{text} ({rate(total, cpu)} = {raw_1_cpu / cpu:.2f}x raw)")
+    line("  stages (s)", stages(run))
+    line("  SQL statements", f"{queries / run.new:.1f} per new source")
+
+    raw_n, _ = raw_limit(paths, args.workers)
+    run, seconds, _, _ = timed_harvest(copies["parallel"], mapping_file, workers=args.workers)
+    raw_n = min(raw_n, raw_limit(paths, args.workers)[0])
+    line(f"raw limit, {args.workers} processes", f"{total / raw_n:,.0f} files/s")
+    rate_n = total / seconds
+    text = f"{rate_n:,.0f} files/s = {rate_n * raw_n / total:.2f}x raw on {args.workers}"
+    line(f"harvest, {args.workers} processes", f"{text}, {rate_n / rate_1:.2f}x one process")
+    line("  stages (s)", stages(run))
+    if args.previews:
+        run, seconds, _, _ = timed_harvest(
+            copies["previews"], mapping_file, workers=0, previews=True
+        )
+        line("harvest with previews, 1 process", f"{total / seconds:,.0f} files/s")
+
+
+def rerun(args, files: Path, line) -> None:
+    """An incremental re-run over --unchanged harvested, unchanged files, next to a bare walk."""
+    files.mkdir(parents=True, exist_ok=True)
+    tree, mapping_file = files / "unchanged", mapping(files)
+    if args.reuse_tree and tree.is_dir():
+        reset_first_harvest(tree, args.unchanged)
+    else:
+        generate_unchanged(tree, args.unchanged)
+        _, seconds, _, _ = timed_harvest(tree, mapping_file, workers=args.workers)
+        line("unchanged tree, first harvest", f"{args.unchanged / seconds:,.0f} files/s")
+    walks = [bare_walk(tree) for _ in range(3)]
+    walk, walk_cpu = min(w[0] for w in walks), min(w[2] for w in walks)
+    assert walks[0][1] == args.unchanged, walks[0]
+    # The first re-run finds every record as the first harvest left it ("new"); later ones find
+    # them as the re-runs leave them (the steady state of a periodic harvest).
+    reruns = [timed_harvest(tree, mapping_file, workers=args.workers) for _ in range(4)]
+    assert all(r.unchanged == args.unchanged for r, *_ in reruns)
+    text = f"{walk:.2f} s = {args.unchanged / walk:,.0f} files/s (CPU {walk_cpu:.2f} s)"
+    line("bare scandir + stat", text)
+    for label, runs in (("first re-run, all unchanged", reruns[:1]), ("later re-runs", reruns[1:])):
+        seconds, cpu = min(r[1] for r in runs), min(r[3] for r in runs)
+        best = min(runs, key=lambda r: r[1])
+        text = f"{seconds:.2f} s = {args.unchanged / seconds:,.0f} files/s"
+        text += f" = {seconds / walk:.1f}x the bare walk (CPU {cpu:.2f} s = {cpu / walk_cpu:.1f}x)"
+        line(label + ("" if len(runs) == 1 else f" (best of {len(runs)})"), text)
+        line("  stages (s)", stages(best[0]) + f"; {best[2]} SQL statements")
+    if args.profile:
+        timed_harvest(tree, mapping_file, workers=args.workers, profile=True)
+
+
+def reset_first_harvest(tree: Path, count: int) -> None:
+    """The records of a kept tree put back as its first harvest left them (all "new", of that
+    run), so that a re-run over it is again a first re-run (--reuse-tree)."""
+    from catalogue.models import HarvestRecord, HarvestRun
+
+    records = HarvestRecord.objects.filter(source__startswith=f"{tree}/")
+    first = next(r for r in HarvestRun.objects.order_by("pk") if r.paths == [str(tree)])
+    if first.new != count or records.count() != count:
+        raise SystemExit(f"{tree} was not harvested with --unchanged {count}: drop --reuse-tree")
+    records.update(state="new", run=first)
 
 
 if __name__ == "__main__":

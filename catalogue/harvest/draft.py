@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from stat import S_ISDIR
 
 import numpy as np
 
@@ -360,6 +361,10 @@ def file_info(path: Path, root: Path) -> dict | None:
         relative = path.relative_to(root).as_posix()
     except ValueError:
         relative = Path(os.path.relpath(path, root)).as_posix()
+    return _info(stat, relative)
+
+
+def _info(stat: os.stat_result, relative: str) -> dict:
     moment = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
     return {
         "path": relative,
@@ -373,8 +378,14 @@ def start_draft(path: Path, data_format: str) -> DatasetDraft:
     path = Path(path).absolute()
     draft = DatasetDraft(data_format=data_format, source_folder=str(path.parent))
     draft.dataset_name = path.name
-    draft.add_file(path)
-    info = file_info(path, path.parent)  # a .bp directory's own mtime: when the series ended
-    if info:
-        draft.creation_time = info["time"].replace("Z", "+00:00")
+    try:
+        stat = path.stat()  # once: the file entry and the mtime fallback share it
+    except OSError:
+        return draft
+    info = _info(stat, path.name)  # relative to its own folder
+    if S_ISDIR(stat.st_mode):
+        draft.add_file(path)  # a .bp directory: its files; its own mtime is when the series ended
+    else:
+        draft.files.append(info)
+    draft.creation_time = info["time"].replace("Z", "+00:00")
     return draft

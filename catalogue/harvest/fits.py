@@ -29,6 +29,7 @@ from .draft import (
     real_text,
     start_draft,
 )
+from .fits_cards import read_plain
 
 _SKIPPED_KEYWORDS = frozenset({"", "COMMENT", "HISTORY"})
 _WATCHED = ("OBJECT", "TELESCOP", "INSTRUME", "DATE-OBS", "EXPTIME", "EXPOSURE", "OBSERVER")
@@ -65,36 +66,18 @@ class _Header:
 
 def _read_headers(path: Path, draft: DatasetDraft) -> tuple[list[dict], _Header]:
     """(per-HDU card dicts, merged view)."""
-    from astropy.io import fits  # lazy: astropy costs a second to import
-
     merged, hdus = _Header(), []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            hdul = fits.open(path, lazy_load_hdus=True, memmap=False)
-        except ModuleNotFoundError as exc:  # .Z (LZW) needs the optional uncompresspy
-            raise ExtractionError(f"compressed FITS this server cannot open ({exc})") from exc
-        except Exception as exc:
-            raise ExtractionError(
-                f"not a readable FITS file ({type(exc).__name__}: {exc})"
-            ) from exc
-        with hdul:
-            index = 0
-            while True:
-                try:
-                    hdu = hdul[index]
-                    header = hdu.header
-                except IndexError:
-                    break
-                except Exception as exc:
-                    if index == 0:
-                        raise ExtractionError(f"FITS primary header unreadable ({exc})") from exc
-                    draft.warn(f"HDU {index}: unreadable, later HDUs skipped ({exc})")
-                    break
-                if type(hdu).__name__ == "_NonstandardHDU":
-                    draft.warn("SIMPLE = F: the file does not conform to FITS; header read anyway")
-                hdus.append(_read_cards(index, type(hdu).__name__, header, merged, draft))
-                index += 1
+            plain = read_plain(path)
+        except Exception:  # astropy reads it below, and says what is wrong with it
+            plain = None
+        if plain is None:
+            _read_with_astropy(path, hdus, merged, draft)
+        else:  # a plain file: the cards astropy would give, for a fraction of the cost
+            for index, (kind, cards) in enumerate(plain):
+                hdus.append(_read_cards(index, kind, cards, merged, draft))
     for warning in caught:
         text = str(warning.message)
         if "truncated" in text or "non-ASCII" in text:
@@ -102,9 +85,39 @@ def _read_headers(path: Path, draft: DatasetDraft) -> tuple[list[dict], _Header]
     return hdus, merged
 
 
-def _read_cards(index: int, kind: str, header, merged: _Header, draft: DatasetDraft) -> dict:
+def _read_with_astropy(path: Path, hdus: list, merged: _Header, draft: DatasetDraft) -> None:
+    from astropy.io import fits  # lazy: astropy costs a second to import
+
+    try:
+        hdul = fits.open(path, lazy_load_hdus=True, memmap=False)
+    except ModuleNotFoundError as exc:  # .Z (LZW) needs the optional uncompresspy
+        raise ExtractionError(f"compressed FITS this server cannot open ({exc})") from exc
+    except Exception as exc:
+        raise ExtractionError(f"not a readable FITS file ({type(exc).__name__}: {exc})") from exc
+    with hdul:
+        index = 0
+        while True:
+            try:
+                hdu = hdul[index]
+                header = hdu.header
+            except IndexError:
+                break
+            except Exception as exc:
+                if index == 0:
+                    raise ExtractionError(f"FITS primary header unreadable ({exc})") from exc
+                draft.warn(f"HDU {index}: unreadable, later HDUs skipped ({exc})")
+                break
+            kind = type(hdu).__name__
+            if kind == "_NonstandardHDU":
+                draft.warn("SIMPLE = F: the file does not conform to FITS; header read anyway")
+            hdus.append(_read_cards(index, kind, header.cards, merged, draft))
+            index += 1
+
+
+def _read_cards(index: int, kind: str, header_cards, merged: _Header, draft) -> dict:
+    """One HDU's entry; header_cards are astropy Cards or fits_cards.PlainCards."""
     cards: dict[str, dict] = {}
-    for card in header.cards:
+    for card in header_cards:
         try:
             keyword = card.keyword
             if keyword in _SKIPPED_KEYWORDS:

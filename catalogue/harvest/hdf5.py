@@ -7,12 +7,14 @@ Values are read only when small; large attributes are summarised, never loaded.
 
 from __future__ import annotations
 
+import math
+import os
 from functools import lru_cache
 from pathlib import Path
 
 import h5py
 import numpy as np
-from h5py import h5a, h5d, h5s, h5t
+from h5py import h5a, h5d, h5f, h5p, h5s, h5t
 
 from .draft import DatasetDraft, as_text, clean_unit, json_value
 
@@ -27,6 +29,21 @@ class Skipped:
 
     def __init__(self, shape, dtype):
         self.summary = {"shape": list(shape or ()), "dtype": str(dtype), "not_read": "too large"}
+
+
+@lru_cache(maxsize=1)
+def _read_access() -> h5p.PropFAID:
+    access = h5p.create(h5p.FILE_ACCESS)
+    access.set_file_locking(False, ignore_when_disabled=False)  # h5py's locking=False
+    return access
+
+
+def open_file(path) -> h5f.FileID:
+    """The file's low-level FileID (also its root group; close it, e.g. with contextlib.closing),
+    opened as h5py.File(path, "r", locking=False) opens it. The high-level File costs twice as
+    much to open and close: it builds its property lists each time, and closes every object
+    left open one by one."""
+    return h5f.open(os.fsencode(path), h5f.ACC_RDONLY, fapl=_read_access())
 
 
 def reason(exc: BaseException) -> str:
@@ -110,8 +127,7 @@ def dataset_leaf(dsid, name: str, draft: DatasetDraft, where: str, attrs: dict) 
     shape, dtype = dsid.shape, dsid.dtype
     if shape is None:  # an HDF5 null dataspace: no value at all
         return {"value": None, **extra}
-    size = int(np.prod(shape)) if shape else 1
-    described = {"shape": list(shape), "dtype": str(dtype), **extra}
+    size = math.prod(shape)
     # Only a dataset without stored bytes can be virtual; the layout query costs 20 µs.
     if dsid.get_storage_size() == 0 and dsid.get_create_plist().get_layout() == h5d.VIRTUAL:
         dset = h5py.Dataset(dsid)
@@ -120,20 +136,25 @@ def dataset_leaf(dsid, name: str, draft: DatasetDraft, where: str, attrs: dict) 
         if missing:
             draft.warn(f"{where}: virtual dataset sources missing: {', '.join(missing[:5])}")
         return {
-            **described,
+            **_described(shape, dtype, extra),
             "virtual_sources": sources[:20],
             "fillvalue": json_value(dset.fillvalue),
         }
     if size > MAX_ELEMENTS or size * dtype.itemsize > MAX_BYTES:
-        return described
+        return _described(shape, dtype, extra)
     try:
         value = _read_small(dsid, shape, dtype)
     except Exception as exc:  # e.g. a compression filter that is not installed
         draft.warn(f"{where}: value unreadable ({reason(exc)})")
-        return described
+        return _described(shape, dtype, extra)
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.reshape(-1)[0]  # NeXus writes scalars as shape (1,) all the time
     return {"value": json_value(value), **extra}
+
+
+def _described(shape, dtype, extra: dict) -> dict:
+    """The leaf of a dataset whose value is not read (built only then: str(dtype) is slow)."""
+    return {"shape": list(shape), "dtype": str(dtype), **extra}
 
 
 def _read_small(dsid, shape, dtype):

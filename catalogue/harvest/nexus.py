@@ -16,10 +16,10 @@ shape/dtype/units are recorded.  The walk stops at MAX_OBJECTS objects or TIME_B
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 
-import h5py
 from h5py import h5d, h5g, h5l, h5o
 
 from .draft import (
@@ -31,7 +31,17 @@ from .draft import (
     real_text,
     start_draft,
 )
-from .hdf5 import attr_leaf, dataset_leaf, h5f_name, hdf5_attrs, key, nx_class, reason, resolve
+from .hdf5 import (
+    attr_leaf,
+    dataset_leaf,
+    h5f_name,
+    hdf5_attrs,
+    key,
+    nx_class,
+    open_file,
+    reason,
+    resolve,
+)
 from .techniques import technique_for
 
 MAX_OBJECTS = 5000
@@ -154,7 +164,7 @@ def _visit_object(oid, name, path, where, entry: _Entry, draft: DatasetDraft) ->
     entry.meta[path] = dataset_leaf(oid, name.rpartition("/")[2], draft, where, attrs)
 
 
-def _find_entries(f, draft: DatasetDraft) -> list[tuple[str, h5g.GroupID]]:
+def _find_entries(fid, draft: DatasetDraft) -> list[tuple[str, h5g.GroupID]]:
     found = []
 
     def visit(raw_name: bytes, info):
@@ -162,7 +172,7 @@ def _find_entries(f, draft: DatasetDraft) -> list[tuple[str, h5g.GroupID]]:
         if info.type != h5l.TYPE_HARD:
             return None  # NXentry groups are real children; a link would list one twice
         try:
-            oid = h5o.open(f.id, raw_name)
+            oid = h5o.open(fid, raw_name)
             if (
                 isinstance(oid, h5g.GroupID)
                 and nx_class(hdf5_attrs(oid, draft, "/" + name)) == "NXentry"
@@ -173,7 +183,7 @@ def _find_entries(f, draft: DatasetDraft) -> list[tuple[str, h5g.GroupID]]:
         return None
 
     try:
-        f.id.links.iterate(visit, info=True)
+        fid.links.iterate(visit, info=True)
     except Exception as exc:
         raise ExtractionError(f"HDF5 root group unreadable ({reason(exc)})") from exc
     return found
@@ -183,12 +193,12 @@ def extract(path) -> DatasetDraft:
     path = Path(path)
     draft = start_draft(path, "NeXus")
     try:
-        f = h5py.File(path, "r", locking=False)
+        fid = open_file(path)
     except Exception as exc:
         raise ExtractionError(f"not a readable HDF5 file ({reason(exc)})") from exc
-    with f:
-        root_attrs = hdf5_attrs(f.id, draft, "/")
-        found = _find_entries(f, draft)
+    with closing(fid):
+        root_attrs = hdf5_attrs(fid, draft, "/")
+        found = _find_entries(fid, draft)
         if not found:
             raise ExtractionError("HDF5 file without an NXentry group: not NeXus")
         default = as_text(root_attrs.get("default", ""))

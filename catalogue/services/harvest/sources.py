@@ -6,6 +6,7 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -144,12 +145,19 @@ def dataset_data(draft: DatasetDraft, placement: Placement, links: dict) -> dict
 def email_of(*candidates: str) -> str:
     """The first valid e-mail address among `candidates`, else ""."""
     for candidate in candidates:
-        try:
-            validate_email(candidate)
-        except ValidationError:
-            continue
-        return candidate
+        if _valid_email(candidate):
+            return candidate
     return ""
+
+
+@lru_cache(maxsize=4096)
+def _valid_email(candidate: str) -> bool:
+    # Cached: a harvest checks the same few addresses for every file, and the check is regexes.
+    try:
+        validate_email(candidate)
+    except ValidationError:
+        return False
+    return True
 
 
 # --- files and previews --------------------------------------------------------------------
