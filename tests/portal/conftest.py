@@ -12,6 +12,7 @@ from catalogue.services import origdatablock_add
 from search.backends import reset_backends
 from search.indexing import index_datasets
 from tests.factories import make_dataset, make_user
+from tests.portal.e2e.provider import configure, serve
 
 
 @pytest.fixture
@@ -130,3 +131,15 @@ def accepted(client, public_with_files):
     dataset, files = public_with_files
     accept(client, dataset)
     return dataset, files
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """The OIDC test provider on loopback, one per test process (each test reads its own calls)."""
+    with serve() as provider:
+        yield provider
+
+
+@pytest.fixture
+def oidc_settings(settings, oidc_provider):
+    return configure(settings, oidc_provider)

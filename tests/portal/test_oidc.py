@@ -10,20 +10,9 @@ from django.urls import reverse
 from portal.auth.groups import group_name, groups_from_claims, parse_mapping
 from portal.auth.models import OidcIdentity
 from tests.factories import make_dataset, make_user
-from tests.portal.e2e.provider import configure, s256, serve
+from tests.portal.e2e.provider import s256
 
 HELMHOLTZ = ["urn:geant:helmholtz.de:group:"]
-
-
-@pytest.fixture(scope="module")
-def oidc_provider():
-    with serve() as provider:
-        yield provider
-
-
-@pytest.fixture
-def oidc_settings(settings, oidc_provider):
-    return configure(settings, oidc_provider)
 
 
 def sign_in(client, provider, sub: str, next_url: str = "/mydata"):

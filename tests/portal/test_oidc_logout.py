@@ -6,19 +6,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.urls import reverse
 
-from tests.portal.e2e.provider import configure, serve
 from tests.portal.test_oidc import sign_in
-
-
-@pytest.fixture(scope="module")
-def oidc_provider():
-    with serve() as provider:
-        yield provider
-
-
-@pytest.fixture
-def oidc_settings(settings, oidc_provider):
-    return configure(settings, oidc_provider)
 
 
 def sign_out(client):

@@ -7,8 +7,6 @@ import shutil
 
 import pytest
 
-from tests.portal.e2e.provider import configure, serve
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -53,14 +51,3 @@ def browser_page(live_server):
             context.close()
             browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture(scope="session")
-def oidc_provider():
-    with serve() as provider:
-        yield provider
-
-
-@pytest.fixture
-def oidc_settings(settings, oidc_provider):
-    return configure(settings, oidc_provider)
