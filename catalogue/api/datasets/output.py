@@ -148,26 +148,27 @@ def _page_sql(alias: str) -> tuple[str, str]:
     return head, tail
 
 
+def _iso_unless_text(value) -> str:
+    """A date as `iso` writes it; text already when v3_rows had PostgreSQL write it."""
+    return value if value.__class__ is str else iso(value)
+
+
 def datasets_v3(rows, *, fields: Iterable[str] = ()) -> list[dict]:
     """dataset_v3 of each row of v3_rows, for V3JSONRenderer (JSON text kept as text)."""
     docs = []
-    fragment, loads = orjson.Fragment, orjson.loads
-    json_at, list_at, date_at, uuid_at = _AT["json"], _AT["list"], _AT["date"], _AT["uuid"]
+    converters = (
+        (_AT["json"], orjson.Fragment),
+        (_AT["list"], orjson.loads),
+        (_AT["date"], _iso_unless_text),
+        (_AT["uuid"], str),
+    )
     pid_at, type_at, investigators_at = _INDEX["pid"], _INDEX["type"], _INDEX[_INVESTIGATORS]
     for row in rows:
         values = list(row)  # most values are right as they come
-        for index in json_at:
-            if (value := values[index]) is not None:
-                values[index] = fragment(value)
-        for index in list_at:
-            if (value := values[index]) is not None:
-                values[index] = loads(value)
-        for index in date_at:  # text already when v3_rows had PostgreSQL write it
-            if (value := values[index]) is not None and value.__class__ is not str:
-                values[index] = iso(value)
-        for index in uuid_at:
-            if (value := values[index]) is not None:
-                values[index] = str(value)
+        for indexes, convert in converters:
+            for index in indexes:
+                if (value := values[index]) is not None:
+                    values[index] = convert(value)
         doc = {"_id": values[pid_at]}
         doc.update(zip(_KEYS, values, strict=True))
         for index, singular in _SINGULAR_AT:
