@@ -35,6 +35,18 @@ def test_an_issued_token_names_its_user(owner):
     assert token_user(raw) == owner
 
 
+def test_the_token_user_has_the_fields_the_orm_would_give(owner):
+    owner.last_login = timezone.now() - timedelta(days=2)
+    owner.save(update_fields=["last_login"])
+    raw, _ = token_issue(user=owner)
+    found = token_user(raw)
+    expected = type(owner).objects.get(pk=owner.pk)
+    for field in type(owner)._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert isinstance(found.last_login, type(expected.last_login))
+    assert found._state.adding is False and found._state.db == "default"
+
+
 def test_only_a_hash_of_the_token_is_stored(owner):
     raw, token = token_issue(user=owner)
 
