@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from create_datasets import REPO, Timed, drafts, setup_django
+from sites import wait_until_answers
 
 API = "/api/v3/Datasets"
 GOAL = 2.0
@@ -279,15 +280,12 @@ class Gunicorn:
         command = [str(gunicorn), "portal.wsgi:application", "-w", "1"]
         command += ["-b", f"127.0.0.1:{self.port}", "--log-level", "warning"]
         self.process = subprocess.Popen(command, cwd=REPO, env=dict(os.environ))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.2)
-        self.process.kill()
-        raise SystemExit("gunicorn did not start")
+        try:
+            wait_until_answers(f"http://127.0.0.1:{self.port}/-/live", self.process, None, 30)
+        except SystemExit:
+            self.process.kill()
+            raise
+        return self
 
     def __exit__(self, *exc):
         self.process.terminate()

@@ -31,7 +31,6 @@ import os
 import re
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,9 +40,8 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sites import demo_load, process_group_stop, wait_until_answers
+from sites import demo_load, process_group_stop, prod_script_start, wait_until_answers
 
-ROOT = Path(__file__).resolve().parents[1]
 SEARCHES = ["temperature", "diffraction", "tomography", "image", "*", "sample"]
 START_TIMEOUT = 180.0
 OK = (200,)
@@ -233,26 +231,16 @@ def production_site(database: str, port: int):
         "ACCESS_LOG": "false",  # 50 users write a lot of lines; the figures come from here
         "DEBUG": "false",
     }
-    process = log = None
+    process = None
     try:
         seconds = demo_load(env)
         print(f"demo loaded into {database} in {seconds:.0f} s", flush=True)
-        log = open(data_dir / "prod.log", "wb")  # noqa: SIM115 (closed in finally)
-        process = subprocess.Popen(
-            ["bash", "scripts/prod.sh"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = prod_script_start(env, data_dir / "prod.log")
         base = f"http://127.0.0.1:{port}"
         wait_until_answers(f"{base}/-/ready", process, data_dir / "prod.log", START_TIMEOUT)
         yield base
     finally:
         process_group_stop(process, timeout=60)
-        if log is not None:
-            log.close()
         with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=10) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         redis.Redis(host="127.0.0.1", port=6379, db=redis_db).flushdb()

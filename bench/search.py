@@ -40,6 +40,9 @@ _spec.loader.exec_module(corpus)
 _spec = importlib.util.spec_from_file_location("search_scicat", BENCH / "search_scicat.py")
 scicat = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(scicat)
+_spec = importlib.util.spec_from_file_location("sites", BENCH / "sites.py")
+sites = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sites)
 
 FACETS = ("instrument", "technique", "keywords")
 GROUPS = ("p20001", "p20002", "tomcat")  # the bench user's: two proposals, one access group
@@ -205,17 +208,12 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     log = open(data_dir / "bench-http.log", "ab")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}/api/search/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "?q=warm", timeout=5).read()
-            return process, base
-        except OSError:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {data_dir / 'bench-http.log'}") from None
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
+    try:
+        sites.wait_until_answers(base + "?q=warm", process, data_dir / "bench-http.log", 60)
+    except SystemExit:
+        process.terminate()  # not yet the caller's to stop
+        raise
+    return process, base
 
 
 class Clock:

@@ -105,173 +105,8 @@ def check(record: Record) -> None:
         raise IncompleteMetadata(missing, invalid)
 
 
-# --- XML -----------------------------------------------------------------------------------------
-
-
-def _q(tag: str) -> str:
-    return f"{{{vocab.DATACITE_NAMESPACE}}}{tag}"
-
-
-def _person(parent, person, tag: str) -> None:
-    attributes = {"contributorType": person.contributor_type} if tag == "contributor" else {}
-    element = sub(parent, _q(tag), **attributes)
-    sub(element, _q(f"{tag}Name"), person.name, nameType=person.name_type)
-    if person.given_name:
-        sub(element, _q("givenName"), person.given_name)
-    if person.family_name:
-        sub(element, _q("familyName"), person.family_name)
-    for identifier in person.identifiers:
-        sub(
-            element,
-            _q("nameIdentifier"),
-            identifier.value,
-            nameIdentifierScheme=identifier.scheme,
-            schemeURI=identifier.scheme_uri,
-        )
-    for affiliation in person.affiliations:
-        sub(
-            element,
-            _q("affiliation"),
-            affiliation.name,
-            affiliationIdentifier=affiliation.identifier,
-            affiliationIdentifierScheme=affiliation.scheme,
-            schemeURI=affiliation.scheme_uri,
-        )
-
-
-def _wrapped(root, wrapper: str, entries, write) -> None:
-    if entries:
-        element = sub(root, _q(wrapper))
-        for entry in entries:
-            write(element, entry)
-
-
-def resource(record: Record) -> etree._Element:
-    """The kernel-4 <resource> element (also the payload of oai_datacite)."""
-    check(record)
-    root = etree.Element(
-        _q("resource"), nsmap={None: vocab.DATACITE_NAMESPACE, "xsi": XSI_NAMESPACE}
-    )
-    root.set(
-        f"{{{XSI_NAMESPACE}}}schemaLocation",
-        f"{vocab.DATACITE_NAMESPACE} {vocab.DATACITE_SCHEMA_LOCATION}",
-    )
-    sub(root, _q("identifier"), record.identifier, identifierType=record.identifier_type)
-    _wrapped(root, "creators", record.creators, lambda e, p: _person(e, p, "creator"))
-    _wrapped(
-        root,
-        "titles",
-        record.titles,
-        lambda e, t: sub(e, _q("title"), t.text, titleType=t.type, lang=t.lang),
-    )
-    publisher = record.publisher
-    sub(
-        root,
-        _q("publisher"),
-        publisher.name,
-        publisherIdentifier=publisher.identifier,
-        publisherIdentifierScheme=publisher.scheme,
-        schemeURI=publisher.scheme_uri,
-    )
-    sub(root, _q("publicationYear"), record.publication_year)
-    sub(
-        root,
-        _q("resourceType"),
-        record.resource_type,
-        resourceTypeGeneral=record.resource_type_general,
-    )
-    _wrapped(
-        root,
-        "subjects",
-        record.subjects,
-        lambda e, s: sub(
-            e,
-            _q("subject"),
-            s.text,
-            subjectScheme=s.scheme,
-            schemeURI=s.scheme_uri,
-            valueURI=s.value_uri,
-        ),
-    )
-    _wrapped(root, "contributors", record.contributors, lambda e, p: _person(e, p, "contributor"))
-    _wrapped(
-        root,
-        "dates",
-        record.dates,
-        lambda e, d: sub(e, _q("date"), d.value, dateType=d.type, dateInformation=d.information),
-    )
-    if record.language:
-        sub(root, _q("language"), record.language)
-    _wrapped(
-        root,
-        "alternateIdentifiers",
-        record.alternate_identifiers,
-        lambda e, a: sub(e, _q("alternateIdentifier"), a.value, alternateIdentifierType=a.scheme),
-    )
-    _wrapped(
-        root,
-        "relatedIdentifiers",
-        record.related,
-        lambda e, r: sub(
-            e,
-            _q("relatedIdentifier"),
-            r.identifier,
-            relatedIdentifierType=r.identifier_type,
-            relationType=r.relation_type,
-            resourceTypeGeneral=r.resource_type_general,
-        ),
-    )
-    _wrapped(root, "sizes", record.sizes, lambda e, s: sub(e, _q("size"), s))
-    _wrapped(root, "formats", record.formats, lambda e, f: sub(e, _q("format"), f))
-    if record.version:
-        sub(root, _q("version"), record.version)
-    _wrapped(
-        root,
-        "rightsList",
-        record.rights,
-        lambda e, r: sub(
-            e,
-            _q("rights"),
-            r.statement,
-            rightsURI=r.uri,
-            rightsIdentifier=r.identifier,
-            rightsIdentifierScheme=r.identifier_scheme,
-            schemeURI=r.scheme_uri,
-        ),
-    )
-    _wrapped(
-        root,
-        "descriptions",
-        record.descriptions,
-        lambda e, d: sub(e, _q("description"), d.text, descriptionType=d.type, lang=d.lang),
-    )
-    _wrapped(root, "fundingReferences", record.funding, _funding)
-    return root
-
-
-def _funding(parent, funding) -> None:
-    element = sub(parent, _q("fundingReference"))
-    sub(element, _q("funderName"), funding.funder_name)
-    if funding.funder_identifier:
-        sub(
-            element,
-            _q("funderIdentifier"),
-            funding.funder_identifier,
-            funderIdentifierType=funding.funder_identifier_type,
-        )
-    if funding.award_number or funding.award_uri:
-        sub(element, _q("awardNumber"), funding.award_number, awardURI=funding.award_uri)
-    if funding.award_title:
-        sub(element, _q("awardTitle"), funding.award_title)
-
-
-def to_xml(record: Record) -> bytes:
-    return to_bytes(resource(record))
-
-
-# --- JSON ----------------------------------------------------------------------------------------
-
-# DataCite JSON key -> Record element attribute, per repeated property.
+# DataCite JSON key -> Record element attribute, per repeated property. The XML writes the same
+# names (URI in capitals: schemeURI), the first key as the element and its text.
 _NAME_ID = {"nameIdentifier": "value", "nameIdentifierScheme": "scheme", "schemeUri": "scheme_uri"}
 _AFFILIATION = {
     "name": "name",
@@ -280,6 +115,12 @@ _AFFILIATION = {
     "schemeUri": "scheme_uri",
 }
 _TITLE = {"title": "text", "titleType": "type", "lang": "lang"}
+_PUBLISHER = {  # in XML only: DataCite JSON 4.3 has the publisher's name alone
+    "publisher": "name",
+    "publisherIdentifier": "identifier",
+    "publisherIdentifierScheme": "scheme",
+    "schemeUri": "scheme_uri",
+}
 _SUBJECT = {"subject": "text", "subjectScheme": "scheme", "schemeUri": "scheme_uri"}
 _SUBJECT |= {"valueUri": "value_uri"}
 _DATE = {"date": "value", "dateType": "type", "dateInformation": "information"}
@@ -306,6 +147,107 @@ _FUNDING = {
     "awardUri": "award_uri",
     "awardTitle": "award_title",
 }
+
+
+# --- XML -----------------------------------------------------------------------------------------
+
+
+def _q(tag: str) -> str:
+    return f"{{{vocab.DATACITE_NAMESPACE}}}{tag}"
+
+
+def _written(keys: dict, tag: str = ""):
+    """The XML writer of one repeated property from its JSON table: the first key names the
+    element (unless `tag` does) and gives its text, the others are its attributes."""
+    (text_key, text_attribute), *attributes = keys.items()
+
+    def write(parent, entry) -> None:
+        values = {key.replace("Uri", "URI"): getattr(entry, name) for key, name in attributes}
+        sub(parent, _q(tag or text_key), getattr(entry, text_attribute), **values)
+
+    return write
+
+
+def _person(parent, person, tag: str) -> None:
+    attributes = {"contributorType": person.contributor_type} if tag == "contributor" else {}
+    element = sub(parent, _q(tag), **attributes)
+    sub(element, _q(f"{tag}Name"), person.name, nameType=person.name_type)
+    if person.given_name:
+        sub(element, _q("givenName"), person.given_name)
+    if person.family_name:
+        sub(element, _q("familyName"), person.family_name)
+    for identifier in person.identifiers:
+        _written(_NAME_ID)(element, identifier)
+    for affiliation in person.affiliations:
+        _written(_AFFILIATION, "affiliation")(element, affiliation)
+
+
+def _wrapped(root, wrapper: str, entries, write) -> None:
+    if entries:
+        element = sub(root, _q(wrapper))
+        for entry in entries:
+            write(element, entry)
+
+
+def resource(record: Record) -> etree._Element:
+    """The kernel-4 <resource> element (also the payload of oai_datacite)."""
+    check(record)
+    root = etree.Element(
+        _q("resource"), nsmap={None: vocab.DATACITE_NAMESPACE, "xsi": XSI_NAMESPACE}
+    )
+    root.set(
+        f"{{{XSI_NAMESPACE}}}schemaLocation",
+        f"{vocab.DATACITE_NAMESPACE} {vocab.DATACITE_SCHEMA_LOCATION}",
+    )
+    sub(root, _q("identifier"), record.identifier, identifierType=record.identifier_type)
+    _wrapped(root, "creators", record.creators, lambda e, p: _person(e, p, "creator"))
+    _wrapped(root, "titles", record.titles, _written(_TITLE))
+    _written(_PUBLISHER)(root, record.publisher)
+    sub(root, _q("publicationYear"), record.publication_year)
+    sub(
+        root,
+        _q("resourceType"),
+        record.resource_type,
+        resourceTypeGeneral=record.resource_type_general,
+    )
+    _wrapped(root, "subjects", record.subjects, _written(_SUBJECT))
+    _wrapped(root, "contributors", record.contributors, lambda e, p: _person(e, p, "contributor"))
+    _wrapped(root, "dates", record.dates, _written(_DATE))
+    if record.language:
+        sub(root, _q("language"), record.language)
+    _wrapped(root, "alternateIdentifiers", record.alternate_identifiers, _written(_ALTERNATE))
+    _wrapped(root, "relatedIdentifiers", record.related, _written(_RELATED))
+    _wrapped(root, "sizes", record.sizes, lambda e, s: sub(e, _q("size"), s))
+    _wrapped(root, "formats", record.formats, lambda e, f: sub(e, _q("format"), f))
+    if record.version:
+        sub(root, _q("version"), record.version)
+    _wrapped(root, "rightsList", record.rights, _written(_RIGHTS))
+    _wrapped(root, "descriptions", record.descriptions, _written(_DESCRIPTION))
+    _wrapped(root, "fundingReferences", record.funding, _funding)
+    return root
+
+
+def _funding(parent, funding) -> None:
+    element = sub(parent, _q("fundingReference"))
+    sub(element, _q("funderName"), funding.funder_name)
+    if funding.funder_identifier:
+        sub(
+            element,
+            _q("funderIdentifier"),
+            funding.funder_identifier,
+            funderIdentifierType=funding.funder_identifier_type,
+        )
+    if funding.award_number or funding.award_uri:
+        sub(element, _q("awardNumber"), funding.award_number, awardURI=funding.award_uri)
+    if funding.award_title:
+        sub(element, _q("awardTitle"), funding.award_title)
+
+
+def to_xml(record: Record) -> bytes:
+    return to_bytes(resource(record))
+
+
+# --- JSON ----------------------------------------------------------------------------------------
 
 
 def _compact(data: dict) -> dict:

@@ -9,6 +9,7 @@ not silently merged. All forms are POST with a CSRF token and work without JavaS
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from django import forms
 from django.contrib import messages
@@ -214,17 +215,29 @@ def _updatable(request, pid: str):
     return dataset
 
 
+def _of_updatable_dataset(view):
+    """A signed-in, uncached page of a dataset the user may change: `view(request, dataset)`
+    for the route's `pid`, the error page (404, 403) when there is none or they may not."""
+
+    @never_cache
+    @login_required
+    @wraps(view)
+    def page(request, pid: str):
+        try:
+            dataset = _updatable(request, pid)
+        except PageError as exc:
+            return error_page(request, exc.status, exc.message)
+        return view(request, dataset)
+
+    return page
+
+
 def _page_url(dataset, name: str = "portal:dataset") -> str:
     return reverse(name, kwargs={"pid": dataset.pid})
 
 
-@never_cache
-@login_required
-def dataset_edit(request, pid: str):
-    try:
-        dataset = _updatable(request, pid)
-    except PageError as exc:
-        return error_page(request, exc.status, exc.message)
+@_of_updatable_dataset
+def dataset_edit(request, dataset):
     status = 200
     if request.method == "POST":
         form = DatasetEditForm(request.POST)
@@ -263,13 +276,8 @@ def _label(name: str) -> str:
     return str(DatasetEditForm.base_fields[name].label).lower()
 
 
-@never_cache
-@login_required
-def dataset_share(request, pid: str):
-    try:
-        dataset = _updatable(request, pid)
-    except PageError as exc:
-        return error_page(request, exc.status, exc.message)
+@_of_updatable_dataset
+def dataset_share(request, dataset):
     current = [str(e) for e in dataset.shared_with or []]
     form, status = ShareForm(), 200
     if request.method == "POST":
@@ -311,14 +319,9 @@ def _save_shared(request, dataset, emails: list[str], message: str):
     return HttpResponseRedirect(_page_url(dataset, "portal:dataset-share"))
 
 
-@never_cache
-@login_required
-def dataset_history_page(request, pid: str):
+@_of_updatable_dataset
+def dataset_history_page(request, dataset):
     """The dataset's change history; for those who may change it (it names who shared what)."""
-    try:
-        dataset = _updatable(request, pid)
-    except PageError as exc:
-        return error_page(request, exc.status, exc.message)
     paginator = Paginator(dataset_history(user=request.user, dataset=dataset), 50)
     page = paginator.get_page(request.GET.get("page"))
     context = {"dataset": dataset, "page": page, "entries": history_rows(page)}

@@ -11,24 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = [
-    "DEFAULT_LIMIT",
-    "FACETS",
-    "FACET_LIMIT",
-    "FIELDS",
-    "MAX_FACET_LIMIT",
-    "MAX_LIMIT",
-    "MAX_WINDOW",
-    "RELATIONS",
-    "SORTS",
-    "AnyOf",
-    "Field",
-    "FieldFilter",
-    "QueryError",
-    "RangeFilter",
-    "ScientificCondition",
-    "SearchRequest",
-]
+# What is public is listed once, in search/query/__init__.py.
 
 DEFAULT_LIMIT = 25  # portal page size; the SciCat parser uses SciCat's own default, 100
 MAX_LIMIT = 1000  # most results one request may ask for

@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from contextlib import suppress
@@ -29,6 +28,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bench.sites import process_group_stop, prod_script_start, wait_until
 from tests.catalogue.harvest.test_ingest import write_fits
 from tests.ops.conftest import closed_port
 from tests.ops.servers import PostgresCluster, RedisServer
@@ -73,19 +73,9 @@ class Site:
         return self.wait(lambda: (state := self.ready())["http"] == 200 and state, what)
 
     def wait(self, predicate, what: str, timeout: float = RECOVERY_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"prod.sh exited ({self.process.returncode})\n{self.tail()}")
-            with suppress(psycopg.OperationalError):
-                result = predicate()
-                if result:
-                    return result
-            time.sleep(0.2)
-        raise AssertionError(f"timed out after {timeout:g} s waiting for {what}\n{self.tail()}")
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
+        """What `predicate` returns once it is true; a database down meanwhile is "not yet"."""
+        errors = (psycopg.OperationalError,)
+        return wait_until(predicate, self.process, self.log, timeout, what, errors=errors)
 
     def sql(self, query: str, *params):
         with psycopg.connect(self.database, connect_timeout=5) as conn:
@@ -159,26 +149,12 @@ def site():
         for variable in ("SEARCH_BACKEND", "SEARCH_INDEX_DIR", "CELERY_TASK_ALWAYS_EAGER"):
             env.pop(variable, None)
         log = data_dir / "prod.log"
-        with open(log, "wb") as output:
-            process = subprocess.Popen(
-                ["bash", "scripts/prod.sh"],
-                cwd=ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = prod_script_start(env, log)
         running = Site(env, process, log, pg, redis)
         running.wait(lambda: running.ready()["http"] == 200, "the site to be ready", START_TIMEOUT)
         yield running
     finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=45)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        process_group_stop(process, 45, leader_only=True)
         redis.destroy()
         pg.destroy()
         import shutil

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -22,9 +19,9 @@ import psycopg
 import pytest
 import redis
 
+from bench.sites import process_group_stop, prod_script_start, wait_until_answers
 from tests.ops.conftest import closed_port, sample
 
-ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://postgres@127.0.0.1:5432"
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 45.0
@@ -65,22 +62,6 @@ def get(url: str, timeout: float = 10) -> tuple[int, bytes, dict]:
         return error.code, error.read(), dict(error.headers)
 
 
-def wait_until_ready(base: str, process: subprocess.Popen, log: Path) -> dict:
-    deadline = time.monotonic() + START_TIMEOUT
-    last = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"prod.sh exited with {process.returncode}\n{log.read_text()}")
-        with suppress(OSError):
-            status, body, _ = get(f"{base}/-/ready", timeout=5)
-            last = body
-            if status == 200:
-                return json.loads(body)
-        time.sleep(0.5)
-    tail = log.read_text()[-6000:]
-    raise AssertionError(f"not ready after {START_TIMEOUT:g} s: {last!r}\n{tail}")
-
-
 def processes_with_data_dir(data_dir: Path) -> list[int]:
     """Pids of processes whose environment names `data_dir` (prod.sh and all it started)."""
     marker = f"FEDCAT_DATA_DIR={data_dir}\0".encode()
@@ -90,17 +71,6 @@ def processes_with_data_dir(data_dir: Path) -> list[int]:
             if marker in environ.read_bytes():
                 found.append(int(environ.parent.name))
     return found
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        raise
 
 
 def test_prod_script_serves_the_site_and_stops_everything(services, tmp_path):
@@ -117,24 +87,18 @@ def test_prod_script_serves_the_site_and_stops_everything(services, tmp_path):
         "GUNICORN_WORKERS": "2",
         "WORKER_CONCURRENCY": "1",
     }
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            ["bash", "scripts/prod.sh"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = prod_script_start(env, log)
     base = f"http://127.0.0.1:{port}"
     try:
-        ready = wait_until_ready(base, process, log)
+        ready = json.loads(wait_until_answers(f"{base}/-/ready", process, log, START_TIMEOUT))
         home_status, home, home_headers = get(f"{base}/")
         metrics_status, metrics, _ = get(f"{base}/metrics")
         missing_status, missing, _ = get(f"{base}/-/no-such-page")
         assert processes_with_data_dir(data_dir)  # the check below can see them
     finally:
-        stop(process)
+        # SIGTERM to prod.sh alone: it has to stop what it started by itself.
+        stopped = process_group_stop(process, STOP_TIMEOUT, leader_only=True)
+        assert stopped, f"prod.sh did not stop within {STOP_TIMEOUT:g} s"
 
     assert {name: check["status"] for name, check in ready["checks"].items()} == {
         "database": "ok",

@@ -17,16 +17,12 @@ from functools import partial, reduce
 from operator import and_, or_
 
 from django.db.models import Count, FloatField, Q, QuerySet
-from rest_framework.parsers import JSONParser
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue.access_entities import json_list_has_any
-from catalogue.errors import InvalidInput, NotFound, PermissionDenied
-from catalogue.models import Attachment, Dataset
+from catalogue.errors import InvalidInput
 
 from ..camel import camel_body_to_snake, iso, model_to_camel, snake_to_camel
-from ..datasets.output import dataset_v3
 from ..fields import model_field_resolver
 from ..filters import (
     Filter,
@@ -36,6 +32,7 @@ from ..filters import (
     parse_json_param,
     parse_limits,
 )
+from ..parsers import JSON_BODIES
 from ..where import FieldRef, FilterError, camel_to_snake, where_to_q
 
 LIST_OPERATORS = {"$in": "inq", "$nin": "nin", "$ne": "neq", "$eq": "eq", "$exists": "exists"}
@@ -45,14 +42,10 @@ READ_ONLY = frozenset({"_id", "id", "createdAt", "updatedAt", "createdBy", "upda
 Readable = Callable[..., QuerySet]
 
 
-class MergePatchParser(JSONParser):
-    media_type = "application/merge-patch+json"
-
-
 class EntityView(APIView):
     """Base of the entity endpoints: JSON bodies, also as application/merge-patch+json."""
 
-    parser_classes = [JSONParser, MergePatchParser]
+    parser_classes = JSON_BODIES
 
 
 def body_of(request, *, read_only=READ_ONLY) -> dict:
@@ -317,86 +310,12 @@ def _rank(key) -> tuple:
     return (2, 0.0, str(key))
 
 
-# --- single records and their datasets --------------------------------------------------------
-
-
-def get_visible(model, visible: Callable, pk, user, label: str):
-    """The record `pk`: 404 when it does not exist, 403 when `user` may not read it (SciCat)."""
-    instance = model.objects.filter(pk=pk).first()
-    if instance is None:
-        raise NotFound(f"{label}: {pk} not found")
-    if not visible(user).filter(pk=instance.pk).exists():
-        raise PermissionDenied("Unauthorized access")
-    return instance
-
-
-def get_or_404(model, pk, label: str):
-    instance = model.objects.filter(pk=pk).first()
-    if instance is None:
-        raise NotFound(f"{label}: {pk} not found")
-    return instance
-
-
-def datasets_linked(user, kind: str, value: str, limits: Limits) -> list[dict]:
-    """The datasets `user` may read that name `value` as their proposal/sample (term index)."""
-    datasets = Dataset.objects.visible_to(user).filter(terms__kind=kind, terms__value=value)
-    page = datasets.order_by("-creation_time", "pk")[limits.skip : limits.skip + limits.limit]
-    return [dataset_v3(dataset) for dataset in page]
-
-
-class CanAccess(EntityView):
-    """{canAccess}: whether the user may read the record (false when it does not exist).
-
-    Routed as CanAccess.as_view(readable=<user -> the records they may read>).
-    """
-
-    readable: Readable | None = None
-
-    def get(self, request, **path):
-        (pk,) = path.values()  # the route's one parameter (pid, sid)
-        return Response({"canAccess": self.readable(request.user).filter(pk=pk).exists()})
-
-
-class LinkedDatasets(EntityView):
-    """The datasets the user may read that name the record; as_view(kind=TermKind...)."""
-
-    kind = ""
-
-    def get(self, request, **path):
-        (pk,) = path.values()
-        limits = entity_filter(request).limits
-        return Response(datasets_linked(request.user, self.kind, pk, limits))
-
-
 def entity_filter(request) -> Filter:
     """`filter` as on /Datasets; some upstream versions read `filters` here, so it works too."""
     raw = request.query_params.get("filters")
     if raw is not None and "filter" not in request.query_params:
         return parse_filter(parse_json_param(raw, "filters"))
     return filter_from_request(request)
-
-
-def attachment_json(attachment: Attachment) -> dict:
-    data = model_to_camel(attachment, exclude={"dataset", "proposal", "sample"})
-    data["_id"] = data["id"]
-    data["datasetId"] = attachment.dataset.pid if attachment.dataset_id else None
-    data["proposalId"] = attachment.proposal_id
-    data["sampleId"] = attachment.sample_id
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def with_includes(data: dict, instance, include, user, *, kind: str) -> dict:
-    """filter.include: `attachments` and `datasets` of a proposal or sample."""
-    for item in include:
-        relation = item["relation"]
-        if relation == "attachments":
-            attachments = instance.attachments.select_related("dataset").order_by("created_at")
-            data["attachments"] = [attachment_json(a) for a in attachments]
-        elif relation == "datasets":
-            data["datasets"] = datasets_linked(user, kind, str(instance.pk), Limits())
-        else:
-            raise FilterError(f"unknown relation {relation!r}; use attachments or datasets")
-    return data
 
 
 FILTER_KEYS = frozenset({"where", "fields", "include", "limits", "limit", "skip", "order"})

@@ -14,8 +14,9 @@ from catalogue.models import Instrument
 from catalogue.services.entities import instrument_create, instrument_delete, instrument_update
 
 from ..routing import api_path
-from .common import EntityView, Schema, body_of, count_where, found_one, get_or_404, listed, where_q
+from .common import EntityView, Schema, body_of, count_where, found_one, listed, where_q
 from .common import render as _json
+from .records import RecordDetail
 
 SCHEMA = Schema(Instrument, aliases={"_id": "pid"}, text_fields=("pid", "unique_name", "name"))
 
@@ -44,21 +45,14 @@ class InstrumentFindOne(EntityView):
         return Response(found_one(request, _readable, SCHEMA))
 
 
-class InstrumentDetail(EntityView):
-    def get(self, request, pid):
-        return Response(_json(get_or_404(Instrument, pid, "Instrument")))
+class InstrumentDetail(RecordDetail):
+    model, label = Instrument, "Instrument"  # as_view() without readable: everybody reads
 
-    def patch(self, request, pid):
-        instrument = get_or_404(Instrument, pid, "Instrument")
-        changes = body_of(request)
-        instrument = instrument_update(user=request.user, instrument=instrument, changes=changes)
-        return Response(_json(instrument))
+    def update(self, user, instrument, changes):
+        return instrument_update(user=user, instrument=instrument, changes=changes)
 
-    def delete(self, request, pid):
-        instrument = get_or_404(Instrument, pid, "Instrument")
-        last_state = _json(instrument)
-        instrument_delete(user=request.user, instrument=instrument)
-        return Response(last_state)
+    def remove(self, user, instrument):
+        instrument_delete(user=user, instrument=instrument)
 
 
 routes = [

@@ -6,6 +6,8 @@ Reads start from access_entities.proposals_visible_to; writes go through the pro
 
 from __future__ import annotations
 
+from functools import partial
+
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -22,21 +24,16 @@ from catalogue.services.entities import (
 from ..filters import parse_json_param
 from ..routing import api_path
 from .common import (
-    CanAccess,
     EntityView,
-    LinkedDatasets,
     Schema,
     body_of,
     count_json,
     fullfacet,
     fullquery_json,
     fullquery_matching,
-    get_or_404,
-    get_visible,
     listed,
-    render,
-    with_includes,
 )
+from .records import CanAccess, LinkedDatasets, RecordDetail, render_with_includes
 
 SCHEMA = Schema(
     Proposal,
@@ -55,12 +52,7 @@ SCHEMA = Schema(
     ),
 )
 
-
-def _json(proposal: Proposal, user=None, include=()) -> dict:
-    data = render(proposal)
-    if include:
-        with_includes(data, proposal, include, user, kind=TermKind.PROPOSAL)
-    return data
+_json = partial(render_with_includes, kind=TermKind.PROPOSAL)
 
 
 class ProposalList(EntityView):
@@ -98,22 +90,14 @@ class ProposalFullfacet(EntityView):
         return Response(fullfacet(proposals, facets, SCHEMA))
 
 
-class ProposalDetail(EntityView):
-    def get(self, request, pid):
-        return Response(
-            _json(get_visible(Proposal, proposals_visible_to, pid, request.user, "Proposal"))
-        )
+class ProposalDetail(RecordDetail):
+    model, label = Proposal, "Proposal"
 
-    def patch(self, request, pid):
-        proposal = get_or_404(Proposal, pid, "Proposal")
-        proposal = proposal_update(user=request.user, proposal=proposal, changes=body_of(request))
-        return Response(_json(proposal))
+    def update(self, user, proposal, changes):
+        return proposal_update(user=user, proposal=proposal, changes=changes)
 
-    def delete(self, request, pid):
-        proposal = get_or_404(Proposal, pid, "Proposal")
-        last_state = _json(proposal)
-        proposal_delete(user=request.user, proposal=proposal)
-        return Response(last_state)
+    def remove(self, user, proposal):
+        proposal_delete(user=user, proposal=proposal)
 
 
 PID = r"(?P<pid>.+?)"
@@ -124,6 +108,6 @@ routes = [
     api_path(r"proposals/fullfacet", ProposalFullfacet.as_view()),
     api_path(rf"proposals/{PID}/authorization", CanAccess.as_view(readable=proposals_visible_to)),
     api_path(rf"proposals/{PID}/datasets", LinkedDatasets.as_view(kind=TermKind.PROPOSAL)),
-    api_path(rf"proposals/{PID}", ProposalDetail.as_view()),
+    api_path(rf"proposals/{PID}", ProposalDetail.as_view(readable=proposals_visible_to)),
     api_path(r"proposals", ProposalList.as_view()),
 ]

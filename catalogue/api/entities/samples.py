@@ -8,7 +8,7 @@ with a unit they compare the SI values the services store next to each quantity.
 
 from __future__ import annotations
 
-from functools import reduce
+from functools import partial, reduce
 from operator import and_
 
 from django.db.models import Q
@@ -25,9 +25,7 @@ from search.query.values import make_condition
 from ..routing import api_path
 from ..where import FilterError
 from .common import (
-    CanAccess,
     EntityView,
-    LinkedDatasets,
     Schema,
     body_of,
     count_json,
@@ -35,14 +33,11 @@ from .common import (
     found_one,
     fullquery_json,
     fullquery_q,
-    get_or_404,
-    get_visible,
     limits_param,
     listed,
-    render,
-    with_includes,
 )
 from .jsonq import condition_q
+from .records import CanAccess, LinkedDatasets, RecordDetail, render_with_includes
 
 SCHEMA = Schema(
     Sample,
@@ -77,13 +72,7 @@ def characteristics_q(conditions) -> Q:
 
 
 CONDITIONS = {"characteristics": characteristics_q}
-
-
-def _json(sample: Sample, user=None, include=()) -> dict:
-    data = render(sample)
-    if include:
-        with_includes(data, sample, include, user, kind=TermKind.SAMPLE)
-    return data
+_json = partial(render_with_includes, kind=TermKind.SAMPLE)
 
 
 class SampleList(EntityView):
@@ -138,20 +127,14 @@ class SampleFindOne(EntityView):
         return Response(found_one(request, samples_visible_to, SCHEMA, _json))
 
 
-class SampleDetail(EntityView):
-    def get(self, request, sid):
-        return Response(_json(get_visible(Sample, samples_visible_to, sid, request.user, "Sample")))
+class SampleDetail(RecordDetail):
+    model, label = Sample, "Sample"
 
-    def patch(self, request, sid):
-        sample = get_or_404(Sample, sid, "Sample")
-        sample = sample_update(user=request.user, sample=sample, changes=body_of(request))
-        return Response(_json(sample))
+    def update(self, user, sample, changes):
+        return sample_update(user=user, sample=sample, changes=changes)
 
-    def delete(self, request, sid):
-        sample = get_or_404(Sample, sid, "Sample")
-        last_state = _json(sample)
-        sample_delete(user=request.user, sample=sample)
-        return Response(last_state)
+    def remove(self, user, sample):
+        sample_delete(user=user, sample=sample)
 
 
 SID = r"(?P<sid>.+?)"
@@ -162,6 +145,6 @@ routes = [
     api_path(r"samples/findone", SampleFindOne.as_view()),
     api_path(rf"samples/{SID}/authorization", CanAccess.as_view(readable=samples_visible_to)),
     api_path(rf"samples/{SID}/datasets", LinkedDatasets.as_view(kind=TermKind.SAMPLE)),
-    api_path(rf"samples/{SID}", SampleDetail.as_view()),
+    api_path(rf"samples/{SID}", SampleDetail.as_view(readable=samples_visible_to)),
     api_path(r"samples", SampleList.as_view()),
 ]

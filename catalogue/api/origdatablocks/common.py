@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 from catalogue.errors import PermissionDenied
@@ -21,17 +20,14 @@ from catalogue.services.datablocks import (
     origdatablocks_delete_all,
 )
 
+from ..parsers import JSON_BODIES
 from . import bodies
 
 
-class MergePatchParser(JSONParser):
-    """SciCat also accepts bodies sent as application/merge-patch+json."""
-
-    media_type = "application/merge-patch+json"
-
-
 class JsonApi(APIView):
-    parser_classes = [JSONParser, MergePatchParser]
+    """JSON bodies, also sent as application/merge-patch+json."""
+
+    parser_classes = JSON_BODIES
 
 
 def require_signed_in(request) -> None:
