@@ -1,4 +1,5 @@
-"""The portal's own records: who accepted which dataset's licence, and every download."""
+"""The portal's own records: who accepted which dataset's licence, every download, and the
+CRC-32s of files already zipped."""
 
 from django.conf import settings
 from django.db import models
@@ -62,3 +63,22 @@ class LicenceAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset_pid} {self.licence}"
+
+
+class FileCrc(models.Model):
+    """A file's CRC-32, recorded when a zip download first read the file, so that the next zip
+    sends the file with sendfile without reading it (portal/downloads/crcs.py).
+
+    It stands only while the file's size, mtime and ctime are still those recorded: any write
+    changes the ctime, and the ctime cannot be set back.
+    """
+
+    path_key = models.CharField(max_length=64, unique=True)  # sha256 of `path`: paths run long
+    path = models.TextField()  # the real (resolved) path
+    size = models.BigIntegerField()
+    mtime_ns = models.BigIntegerField()
+    ctime_ns = models.BigIntegerField()
+    crc32 = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.crc32:08x}"

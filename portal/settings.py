@@ -303,6 +303,8 @@ FEDERATION_LOCAL_NAME = os.environ.get("FEDERATION_LOCAL_NAME", "local")
 DOWNLOAD_ROOTS = env_list("DOWNLOAD_ROOTS")
 # Internal nginx location for X-Accel-Redirect downloads (empty: Django streams files itself).
 DOWNLOAD_X_ACCEL_PREFIX = os.environ.get("DOWNLOAD_X_ACCEL_PREFIX", "")
+# Under gunicorn, send file data with sendfile(2) on its socket (portal/downloads/sendfile.py).
+DOWNLOAD_SENDFILE = env_bool("DOWNLOAD_SENDFILE", True)
 
 # --- Sign-in (docs/portal.md): local accounts, and OpenID Connect (Helmholtz AAI) when a client
 # id is set. Endpoints are set one by one or read from the provider's discovery document.

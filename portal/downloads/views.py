@@ -37,6 +37,7 @@ from .records import (
     licence_accept,
     licence_accepted,
 )
+from .sendfile import Sender, direct_socket
 from .storage import (
     NOT_ENABLED,
     FileUnavailable,
@@ -45,7 +46,7 @@ from .storage import (
     open_file,
     resolve,
 )
-from .zips import READ_SIZE, archive_name, build_zip, chunks
+from .zips import DIRECT_MIN, READ_SIZE, SMALL, DirectZip, archive_name, build_zip, chunks
 
 CHUNK = READ_SIZE  # single files are read as the zips read them: 1 MiB at a time
 MAX_SELECTION = 10_000
@@ -141,7 +142,8 @@ def _file_response(request, user, dataset, datafile, opened):
             datafile=datafile,
             byte_range="" if wanted is None else f"{wanted.start}-{wanted.end}",
         )
-        stream = _stream(opened.handle, start, length, log)
+        sock = direct_socket(request.META) if length >= DIRECT_MIN else None
+        stream = _stream(opened.handle, start, length, log, None if sock is None else Sender(sock))
         response = StreamingHttpResponse(stream, content_type=_content_type(datafile.path))
     if wanted is not None:
         response.status_code = 206
@@ -151,19 +153,24 @@ def _file_response(request, user, dataset, datafile, opened):
     return response
 
 
-def _stream(handle, start: int, length: int, log):
+def _stream(handle, start: int, length: int, log, sender: Sender | None = None):
+    """The file's bytes from `start`; with a `sender` (under gunicorn, see sendfile.py) all but
+    the first SMALL bytes go out by sendfile, the first taking the headers with them."""
     sent = 0
     try:
         handle.seek(start)
         while sent < length:
-            chunk = handle.read(min(CHUNK, length - sent))
+            if sender is not None and sent:
+                sender.send(handle.fileno(), start + sent, length - sent)
+                break
+            chunk = handle.read(min(CHUNK if sender is None else SMALL, length - sent))
             if not chunk:
                 break  # the file shrank meanwhile
             sent += len(chunk)
             yield chunk
     finally:
         handle.close()
-        download_log_finish(log, bytes_sent=sent)
+        download_log_finish(log, bytes_sent=sent + (sender.sent if sender else 0))
 
 
 def _accel_response(request, user, dataset, datafile, opened, prefix: str):
@@ -214,37 +221,41 @@ def zip_download(request, pid: str):
             if missing:
                 raise PageError(404, f"This dataset has no file number {missing[0]}.")
         top = archive_name(dataset)
-        archive, count = build_zip(
-            files, folder=dataset_folder(dataset), roots=download_roots(), top=top
-        )
+        planned = build_zip(files, folder=dataset_folder(dataset), roots=download_roots(), top=top)
     except PageError as exc:
         return error_page(request, exc.status, exc.message)
     except FileUnavailable as exc:
         return error_page(request, exc.status, exc.message)
-    size = len(archive)
+    size = len(planned.archive)
     log = download_log_start(
         user=user,
         dataset=dataset,
         kind=DownloadKind.ZIP,
         size=size,
         ip=client_ip(request),
-        number_of_files=count,
+        number_of_files=planned.count,
     )
-    response = StreamingHttpResponse(_counted(chunks(archive), log), content_type="application/zip")
+    sock = direct_socket(request.META)
+    stream = chunks(planned.archive) if sock is None else DirectZip(planned, sock)
+    response = StreamingHttpResponse(_counted(stream, log), content_type="application/zip")
     response["Content-Length"] = str(size)
     response["Content-Disposition"] = content_disposition_header(True, f"{top}.zip")
     response["Cache-Control"] = "private"
     return response
 
 
-def _counted(archive, log):
+def _counted(body, log):
+    """`body`'s pieces; at the end (or when the client goes away) `body` is closed and the log
+    gets the bytes sent: those yielded and those the body sent itself (`sent_directly`)."""
     sent = 0
     try:
-        for chunk in archive:
+        for chunk in body:
             sent += len(chunk)
             yield chunk
     finally:
-        download_log_finish(log, bytes_sent=sent)
+        if hasattr(body, "close"):
+            body.close()
+        download_log_finish(log, bytes_sent=sent + getattr(body, "sent_directly", 0))
 
 
 @require_http_methods(["GET", "POST"])
