@@ -3,6 +3,9 @@
 Environment (defaults in brackets):
   GUNICORN_BIND [HOST:PORT, i.e. 127.0.0.1:8000]   GUNICORN_WORKERS [2 × cores + 1, at most 8]
   GUNICORN_THREADS [1]    GUNICORN_TIMEOUT [60 s]    FORWARDED_ALLOW_IPS [127.0.0.1]
+  GUNICORN_WORKER_CLASS [gthread]: the sync worker stops its heartbeat while it answers, so
+  the arbiter kills it in the middle of any download longer than GUNICORN_TIMEOUT (a zip of a
+  large dataset over a slow link); gthread's main thread keeps beating, even with one thread.
   LOG_FORMAT [text]: json makes gunicorn's own lines JSON too, like Django's.
   PROMETHEUS_MULTIPROC_DIR: where the worker processes keep their metrics so that /metrics adds
   them up. If unset, a fresh temporary directory (removed at exit); set it to a directory that
@@ -27,6 +30,7 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 _host = os.environ.get("HOST", "127.0.0.1")
 bind = os.environ.get("GUNICORN_BIND") or f"{_host}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * (os.cpu_count() or 1) + 1, 8))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
 graceful_timeout = 30

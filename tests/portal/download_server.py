@@ -88,18 +88,21 @@ def prepare_site(data_dir: Path, root: Path, folder: Path) -> dict:
 
 
 class Gunicorn:
-    """gunicorn with the site's gunicorn.conf.py, one worker of `threads` threads (1: the
-    sync worker, more: gthread, which keeps connections alive)."""
+    """gunicorn with the site's gunicorn.conf.py, one worker of `worker_class` ("sync", or
+    gthread, which keeps connections alive) with `threads` threads; `env` adds settings."""
 
-    def __init__(self, data_dir: Path, root: Path, threads: int):
+    def __init__(
+        self, data_dir: Path, root: Path, threads: int, worker_class: str = "gthread", **env
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = data_dir / f"gunicorn-{threads}.log"
-        env = site_env(data_dir, root)
+        self.log = data_dir / f"gunicorn-{worker_class}-{threads}-{self.port}.log"
+        env = {**site_env(data_dir, root), **env}
         env.update(
             GUNICORN_BIND=f"127.0.0.1:{self.port}",
             GUNICORN_WORKERS="1",
             GUNICORN_THREADS=str(threads),
+            GUNICORN_WORKER_CLASS=worker_class,
         )
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(

@@ -9,7 +9,9 @@ recorded) and the next (files sent whole by sendfile), and every download logged
 import http.client
 import io
 import os
+import socket
 import sqlite3
+import time
 import urllib.parse
 import zipfile
 import zlib
@@ -21,7 +23,9 @@ from portal.downloads.zips import DIRECT_MIN, READ_SIZE, build_zip, chunks
 from tests.portal.download_server import FILES, Gunicorn, prepare_site
 
 CONTENT = {
-    "big.bin": os.urandom(3 * READ_SIZE + 7),
+    # Larger than the socket buffers of both ends together, so that a slow client keeps the
+    # worker sending until the last bytes (test_a_download_may_outlast_the_worker_timeout).
+    "big.bin": os.urandom(12 * READ_SIZE + 7),
     "sub/edge.bin": os.urandom(DIRECT_MIN),  # the smallest file sent by sendfile
     "notes.txt": b"beam was stable\n",  # read, with the headers around it
 }
@@ -39,7 +43,7 @@ def site(tmp_path_factory):
         (folder / path).write_bytes(CONTENT[path])
     data_dir.mkdir()
     prepared = prepare_site(data_dir, root, folder)
-    servers = {"sync": Gunicorn(data_dir, root, 1), "gthread": Gunicorn(data_dir, root, 4)}
+    servers = {"sync": Gunicorn(data_dir, root, 1, "sync"), "gthread": Gunicorn(data_dir, root, 4)}
     try:
         for server in servers.values():
             server.wait_until_ready()
@@ -51,6 +55,8 @@ def site(tmp_path_factory):
         )
         yield SimpleNamespace(
             servers=servers,
+            data_dir=data_dir,
+            root=root,
             db=data_dir / "fedcat.sqlite3",
             plain_zip=b"".join(chunks(plain.archive)),
             **prepared,
@@ -133,3 +139,48 @@ def test_every_download_through_gunicorn_is_logged_complete(site):
     logs = sql(site, "SELECT size, bytes_sent, completed FROM portal_downloadlog")
 
     assert logs and all(size == sent and done for size, sent, done in logs)
+
+
+def slow_read(server, site, path: str, seconds: float) -> bytes:
+    """GET `path` through a small receive buffer, read a little at a time over about
+    `seconds`: what a download over a slow link looks like to the server."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    connection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)
+    connection.request("GET", path, headers={"Authorization": f"Bearer {site.token}"})
+    response = connection.getresponse()
+    size = int(response.headers["Content-Length"])
+    pause = seconds / (size / (64 * 1024))
+    data = bytearray()
+    try:
+        while piece := response.read(64 * 1024):
+            data += piece
+            time.sleep(pause)
+    except http.client.IncompleteRead as cut:
+        data += cut.partial
+    finally:
+        connection.close()
+    return bytes(data)
+
+
+@pytest.mark.slow
+def test_a_download_may_outlast_the_worker_timeout(site):
+    """gunicorn.conf.py's gthread worker keeps beating while it sends; the sync worker, beside
+    it for contrast, is killed by the arbiter once the download outlasts GUNICORN_TIMEOUT."""
+    servers = {
+        kind: Gunicorn(site.data_dir, site.root, 1, kind, GUNICORN_TIMEOUT="1")
+        for kind in ("gthread", "sync")
+    }
+    try:
+        for server in servers.values():
+            server.wait_until_ready()
+        received = {
+            kind: slow_read(server, site, file_path(site, 0), seconds=4)
+            for kind, server in servers.items()
+        }
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    assert received["gthread"] == CONTENT["big.bin"]
+    assert len(received["sync"]) < len(CONTENT["big.bin"])
