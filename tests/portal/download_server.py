@@ -14,9 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+from bench.sites import wait_until_answers
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "Gunicorn run"  # the zip's folder: gunicorn-run/
@@ -114,16 +114,7 @@ class Gunicorn:
             )
 
     def wait_until_ready(self, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/-/live", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text()[-3000:]}")
+        wait_until_answers(self.url + "/-/live", self.process, self.log, seconds)
 
     def stop(self) -> None:
         if self.process.poll() is None:
