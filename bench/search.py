@@ -373,11 +373,11 @@ def main(argv=None) -> None:
     from catalogue.models import Dataset
     from search.backends import get_backend
 
-    if args.no_facet_cache:
+    if args.no_facet_cache:  # here and in the HTTP server (started with this environment)
         from django.conf import settings
 
-        options = getattr(settings, "SEARCH_BACKEND_OPTIONS", None) or {}
-        settings.SEARCH_BACKEND_OPTIONS = {**options, "facet_cache": 0}
+        os.environ["SEARCH_FACET_CACHE"] = "0"
+        settings.SEARCH_FACET_CACHE = 0
     print(f"fedcat search bench: {args.count:,} datasets, {args.queries} queries per set")
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']} (data dir {data_dir})")
     server = None

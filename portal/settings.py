@@ -269,6 +269,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # --- Search: the backend (a dotted path) and where the embedded tantivy index lives ------------
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "search.backends.tantivy_backend.TantivyBackend")
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR") or DATA_DIR / "search-index")
+# Facet counts each web process's tantivy backend remembers (per index version; 0: none).
+SEARCH_FACET_CACHE = env_int("SEARCH_FACET_CACHE", 512)
 # Elasticsearch (SEARCH_BACKEND=search.backends.elasticsearch_backend.ElasticsearchBackend).
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "fedcat")

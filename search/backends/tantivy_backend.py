@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 import tantivy
+from django.conf import settings
 from tantivy import Query, SnippetGenerator
 
 from search.documents import SCHEMA_VERSION
@@ -146,7 +147,7 @@ class TantivyBackend(SearchBackend):
         index_dir=None,
         heap_size: int = 64_000_000,
         lock_timeout: float = 60,
-        facet_cache: int = CACHE_ENTRIES,
+        facet_cache: int | None = None,
         **options,
     ):
         super().__init__(index_dir=index_dir, **options)
@@ -162,6 +163,8 @@ class TantivyBackend(SearchBackend):
         self._index = None
         self._opened = None
         self._path, self._meta = None, None
+        if facet_cache is None:
+            facet_cache = getattr(settings, "SEARCH_FACET_CACHE", CACHE_ENTRIES)
         self.facet_cache = FacetCache(self.schema, entries=facet_cache)
 
     # --- generations -----------------------------------------------------------------------------
@@ -340,7 +343,7 @@ class TantivyBackend(SearchBackend):
         searcher, version = self._searcher()
         query, text_query = self.queries.build(request, access, searcher)
         sort = effective_sort(request)
-        facets = self.facet_cache.start(version, searcher, query, request, access)
+        counted = self.facet_cache.start(version, searcher, query, request, access)
         documents: dict = {}
 
         def document_at(address):
@@ -350,7 +353,7 @@ class TantivyBackend(SearchBackend):
             return documents[key]
 
         order = PageOrder(searcher, self.schema, query, sort, lambda a: document_at(a)["pid"][0])
-        page, total = order.page(request.offset, request.limit)
+        page, total = order.page(request.offset, request.limit, count=counted is None)
         generators = []
         if text_query is not None:
             for name in HIGHLIGHT_FIELDS:
@@ -368,7 +371,10 @@ class TantivyBackend(SearchBackend):
                     highlights[name] = _html(snippet.fragment(), spans)
             relevance = float(score) if sort == "relevance" else None
             hits.append(Hit(document["pid"][0], relevance, highlights))
-        return SearchResult(hits=hits, total=total, facets=facets())
+        facets = {}
+        if counted is not None:
+            total, facets = counted()
+        return SearchResult(hits=hits, total=total, facets=facets)
 
 
 def _json_value(value):

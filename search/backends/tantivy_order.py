@@ -57,11 +57,12 @@ class PageOrder:
             order = Order.Desc if sort.startswith("-") else Order.Asc
             self.options = {"order_by_field": self.field, "order": order}
 
-    def page(self, offset: int, limit: int) -> tuple[list[tuple], int]:
-        """([(key, address)] of the page in order, the total number of matches)."""
+    def page(self, offset: int, limit: int, count: bool = True) -> tuple[list[tuple], int | None]:
+        """([(key, address)] of the page in order, the total number of matches, None unless
+        `count`: without it tantivy need not visit the matches that cannot make the page)."""
         want = offset + limit
         fetch = want + 1 + (RELEVANCE_TIES if self.relevance else 0)
-        found = self.searcher.search(self.query, fetch, count=True, **self.options)
+        found = self.searcher.search(self.query, fetch, count=count, **self.options)
         hits, total = list(found.hits), found.count
         complete = len(hits) < fetch  # every match was fetched
         out: list[tuple] = []

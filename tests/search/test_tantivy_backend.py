@@ -1,6 +1,7 @@
 """What only the tantivy backend has: generations on disk, shared by several processes."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 import tantivy
@@ -11,6 +12,8 @@ from search.backends.tantivy_backend import TantivyBackend, to_tantivy
 from search.query import parse_query_string
 
 from .corpus import PERSONAS, build_corpus
+
+SECOND = timedelta(seconds=1)
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +133,21 @@ def test_facet_counts_are_reused_for_other_pages_and_orders(tmp_path, corpus, co
     assert pages[0].hits != pages[1].hits
 
 
+def test_the_facet_cache_setting_zero_counts_the_facets_for_every_search(
+    tmp_path, corpus, counted_facets, settings
+):
+    settings.SEARCH_FACET_CACHE = 0
+    backend = TantivyBackend(index_dir=tmp_path)
+    backend.index_documents(corpus.documents)
+    access = access_filter(PERSONAS["member"], now=corpus.now)
+    request = parse_query_string("", facets=["type"])
+
+    first, second = (backend.search(request, access) for _ in range(2))
+
+    assert len(counted_facets) == 2
+    assert first.facets == second.facets and first.total == second.total
+
+
 def test_a_commit_or_another_user_counts_the_facets_again(tmp_path, corpus, counted_facets):
     backend = TantivyBackend(index_dir=tmp_path)
     backend.index_documents(corpus.documents[:10])
@@ -161,6 +179,40 @@ def test_facets_of_an_earlier_moment_are_reused_until_an_embargo_ends(
 
     assert len(counted_facets) == 2  # c/15's embargo ended in between
     assert later.total == sum(count for _, count in later.facets["type"])
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "member", "admin"])
+@pytest.mark.parametrize("q", ["", "sort:-date", "sample", "type:raw"])
+def test_the_total_counted_with_the_facets_is_the_total_counted_without(
+    tmp_path, corpus, persona, q
+):
+    backend = TantivyBackend(index_dir=tmp_path, facet_cache=0)
+    backend.index_documents(corpus.documents)
+    access = access_filter(PERSONAS[persona], now=corpus.now)
+
+    plain = backend.search(parse_query_string(q, size=2), access)
+    faceted = backend.search(parse_query_string(q, size=2, facets=["type", "keywords"]), access)
+    every = backend.search(parse_query_string(q, size=100), access)
+
+    assert faceted.total == plain.total == len(every.hits)
+    assert [hit.pid for hit in faceted.hits] == [hit.pid for hit in plain.hits]
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "outsider", "member"])
+def test_an_ended_embargo_shows_the_dataset_to_everyone_from_that_second(tmp_path, corpus, persona):
+    embargoed = next(d for d in corpus.datasets if d.embargo_end and d.embargo_end > corpus.now)
+    backend = TantivyBackend(index_dir=tmp_path, facet_cache=0)
+    backend.index_documents(corpus.documents)
+    user = PERSONAS[persona]
+
+    def pids(moment):
+        request = parse_query_string("", size=100)
+        return {hit.pid for hit in backend.search(request, access_filter(user, now=moment)).hits}
+
+    end = embargoed.embargo_end.replace(microsecond=0)
+    ending = {d.pid for d in corpus.datasets if d.embargo_end and d.embargo_end >= end}
+    ending &= {d.pid for d in corpus.datasets if d.embargo_end and d.embargo_end < end + SECOND}
+    assert embargoed.pid in pids(end) - pids(end - SECOND) <= ending
 
 
 def _tied(corpus, pid: str) -> dict:
