@@ -144,6 +144,12 @@ def extract(job: Job) -> Outcome:
     return outcome
 
 
+def extract_many(jobs: list[Job]) -> list[Outcome]:
+    """extract() for a chunk of jobs: one worker call, less inter-process traffic (each call
+    costs the harvest process about 0.2 ms, a FITS header less than 1 ms to read)."""
+    return [extract(job) for job in jobs]
+
+
 def _preview(path: str, hint: str) -> bytes | None:
     from .previews import make_preview
 

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 TASKS_PER_CHILD = 2000  # a worker is replaced after this many calls (readers can leak)
+# Calls queued per worker. The harvest writes the results in batches (200 sources, 8 to a call)
+# while the workers go on: the queue must outlast a batch's write, or they stand idle meanwhile.
+IN_FLIGHT_PER_WORKER = 16
 CRASHED = "the worker process died while reading this (a crash in a reader library?)"
 
 
@@ -27,13 +31,14 @@ def default_workers() -> int:
 class Pool:
     """``unordered(fn, items, on_crash)`` yields (item, result) as results arrive.
 
-    At most ``window`` calls are in flight, so a million items never sit in memory as futures.
+    At most ``window`` calls are in flight, so a million items never sit in memory as futures,
+    and enough that the workers keep busy while the caller is busy with the results.
     ``on_crash(item)`` gives the result for an item whose call kills a worker by itself.
     """
 
     def __init__(self, workers: int):
         self.workers = max(1, workers)
-        self.window = self.workers * 4
+        self.window = self.workers * IN_FLIGHT_PER_WORKER
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Pool:
@@ -44,7 +49,8 @@ class Pool:
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            # Not waiting for the workers to exit (about 0.1 s): nothing is left for them to do.
+            self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
     def _pool(self) -> ProcessPoolExecutor:
@@ -62,6 +68,7 @@ class Pool:
                 yield item, fn(item)
             return
         pending: dict[Future, object] = {}
+        finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
         source = iter(items)
         exhausted = False
         while True:
@@ -70,24 +77,42 @@ class Pool:
                 if item is _END:
                     exhausted = True
                     break
-                pending[self._pool().submit(fn, item)] = item
+                future = self._pool().submit(fn, item)
+                pending[future] = item
+                future.add_done_callback(finished.put)
             if not pending:
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            broken = []
-            for future in done:
-                item = pending.pop(future)
-                try:
-                    yield item, future.result()
-                except BrokenProcessPool:
-                    broken.append(item)
-            if broken:
+            # Each result as it comes: wait() on the futures would walk all of them each time.
+            future = finished.get()
+            item = pending.pop(future, _END)
+            if item is _END:
+                continue  # a call of a pool that broke: its item was run again below
+            try:
+                result = future.result()
+            except BrokenProcessPool:
                 # Every call in flight fails with the pool; rerun each alone to find the culprit.
-                broken += list(pending.values())
+                broken = [item, *pending.values()]
                 pending.clear()
                 self._restart()
                 for item in broken:
                     yield item, self._alone(fn, item, on_crash)
+                continue
+            yield item, result
+
+    def chunked(
+        self, fn_many: Callable, fn: Callable, items: list, size: int, on_crash: Callable
+    ) -> Iterator[tuple]:
+        """unordered(fn, items, on_crash), `size` items to a call of fn_many (fn of each item):
+        fewer calls, less traffic between the processes. A chunk whose call kills a worker is
+        run again item by item, so that only the item that does gets on_crash."""
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        again = []
+        for chunk, results in self.unordered(fn_many, chunks, lambda _: None):
+            if results is None:
+                again += chunk
+            else:
+                yield from zip(chunk, results, strict=True)
+        yield from self.unordered(fn, again, on_crash)
 
     def _alone(self, fn: Callable, item, on_crash: Callable):
         try:

@@ -23,7 +23,12 @@ from .mapping import GROUP_BY, MappingError, read
 from .pool import default_workers
 from .stages import Harvest, HarvestError
 
-__all__ = ["HarvestError", "execute", "harvest", "run_options", "summary"]
+__all__ = ["BATCH_SIZE", "HarvestError", "execute", "harvest", "run_options", "summary"]
+
+# Sources per transaction. Each batch costs about 25 statements and 10 ms of its own (on
+# PostgreSQL) whatever its size: at 50 sources that was a fifth of the writing. A kill loses at
+# most the open batch, which is also committed at least every second (batches.py).
+BATCH_SIZE = 200
 
 
 def run_options(
@@ -35,7 +40,7 @@ def run_options(
     checksums_on: bool = True,
     checksum_alg: str = checksums.DEFAULT_ALGORITHM,
     previews: bool = True,
-    batch_size: int = 50,
+    batch_size: int = BATCH_SIZE,
 ) -> dict:
     """A run's options, checked; the mapping file is read now and stored with the run."""
     mapping_file = mapping_file or getattr(settings, "HARVEST_MAPPING_FILE", "") or ""

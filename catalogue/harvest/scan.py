@@ -3,7 +3,9 @@
 Pure (no Django, no database). A harvest walks its roots once (``survey``: one stat per
 file), comparing each file's fingerprint (size, mtime_ns, inode) on the way with what the last
 harvest stored for the single-file sources that are settled (known.py): an unchanged file of
-those costs little more than its stat. Only the other files are planned: the worker pool
+those costs little more than its stat. A folder listed exactly as the last walk listed it (the
+same names and fingerprints in the same order, see snapshot.py) is not even compared file by
+file: its outcome is the last one. Only the other files are planned: the worker pool
 identifies the new and changed ones (``ingest.identify``), and ``plan`` says, per source,
 whether it is unchanged, or new/changed and must be extracted.
 
@@ -16,8 +18,11 @@ files); symlinked directories are not followed. An ADIOS2 ``.bp`` directory (it 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
 
 # Files with these endings are data files: when their content is not recognised, that is a
@@ -25,6 +30,8 @@ from typing import NamedTuple
 DATA_SUFFIXES = (".nxs", ".nx5", ".nx", ".h5", ".hdf5", ".hdf", ".he5", ".cxi", ".nxs.h5")
 DATA_SUFFIXES += (".fits", ".fit", ".fts", ".fz", ".fits.gz", ".fit.gz", ".fits.bz2")
 DATA_SUFFIXES += (".bp", ".bp4", ".bp5")
+
+FINGERPRINT = attrgetter("st_size", "st_mtime_ns", "st_ino")  # of an os.stat_result
 
 
 class Entry(NamedTuple):
@@ -107,12 +114,54 @@ def is_data_name(path: str) -> bool:
 # --- walking -------------------------------------------------------------------------------
 
 
+class Settled(Mapping):
+    """{path: [size, mtime_ns, ino]} of the files whose source is unchanged if the file is
+    (known.Records), and what the last walk found in each folder (``listings``, see survey).
+
+    The walk asks ``folder(f)`` for the entries of each folder it compares file by file. Those
+    of an index's folders (snapshot.py) stay packed until then: ``unpack(f)`` adds them to
+    ``flat``, so a folder listed as before is never unpacked.
+    """
+
+    def __init__(self, flat=None, packed=(), unpack=None, listings=None):
+        self.flat: dict[str, list] = {} if flat is None else flat
+        self.packed = set(packed)
+        self._unpack = unpack
+        # folder -> (names "\0"-joined, fingerprints as array("q") bytes, None when every
+        # file was the same, else one byte per file: 1 = the same)
+        self.listings: dict[str, tuple] = {} if listings is None else listings
+
+    def folder(self, folder: str) -> dict[str, list]:
+        """`flat`, holding (at least) every settled file of `folder`."""
+        if folder in self.packed:
+            self.packed.discard(folder)
+            self._unpack(folder)
+        return self.flat
+
+    def __getitem__(self, path: str) -> list:
+        return self.folder(parent(path))[path]
+
+    def __iter__(self):
+        for folder in list(self.packed):
+            self.folder(folder)
+        return iter(self.flat)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class Survey(NamedTuple):
     """One walk of the roots, split by what the last harvest stored (``survey``)."""
 
     same: dict[str, list[str]]  # folder -> paths whose fingerprint is the settled one
     rest: dict[str, Entry]  # every other file (and .bp directory)
     files: int
+    listings: dict[str, tuple]  # folder -> what the walk found there (as Settled.listings)
+
+
+def parent(path: str) -> str:
+    """os.path.dirname of an absolute path, faster."""
+    return path[: path.rfind("/")] or "/"
 
 
 def walk(roots, unreadable: list[str] | None = None) -> Iterator[Entry]:
@@ -123,16 +172,18 @@ def walk(roots, unreadable: list[str] | None = None) -> Iterator[Entry]:
     yield from survey(roots, {}, unreadable).rest.values()
 
 
-def survey(roots, settled: dict[str, list], unreadable: list[str] | None = None) -> Survey:
+def survey(roots, settled, unreadable: list[str] | None = None) -> Survey:
     """Walks the roots (one stat per file) and compares each file with `settled` on the way:
-    {path: [size, mtime_ns, ino]} of the files whose source is unchanged if the file is.
+    {path: [size, mtime_ns, ino]} of the files whose source is unchanged if the file is, or a
+    Settled, whose listings let a folder found as before skip the comparison.
 
     A re-run over a million unchanged files makes no object per file but the path string and
     its stat, and keeps no order: planning sorts what it needs. FileNotFoundError for a missing
     root; folders that cannot be listed are appended to `unreadable`.
     """
     unreadable = [] if unreadable is None else unreadable
-    found = Survey({}, {}, 0)
+    settled = settled if isinstance(settled, Settled) else Settled(settled)
+    found = Survey({}, {}, 0, {})
     roots = list(dict.fromkeys(os.path.abspath(root) for root in roots))
     for root in roots:
         inside = (o != root and root.startswith(o.rstrip("/") + "/") for o in roots)
@@ -153,58 +204,99 @@ def survey(roots, settled: dict[str, list], unreadable: list[str] | None = None)
     return found._replace(files=files)
 
 
-def _sort(found: Survey, settled: dict, entry: Entry) -> None:
-    if settled.get(entry.path) == [entry.size, entry.mtime_ns, entry.ino]:
-        found.same.setdefault(entry.path[: entry.path.rfind("/")] or "/", []).append(entry.path)
+def _sort(found: Survey, settled: Settled, entry: Entry) -> None:
+    folder = parent(entry.path)
+    if settled.folder(folder).get(entry.path) == [entry.size, entry.mtime_ns, entry.ino]:
+        found.same.setdefault(folder, []).append(entry.path)
     else:
         found.rest[entry.path] = entry
 
 
-def _survey_dir(found: Survey, settled: dict, top: str, unreadable: list[str]) -> None:
-    """The walk's inner loop, as close to a bare scandir + stat as it goes: a file costs its
-    stat, one dict lookup and one list comparison; only files that differ become Entries.
-    A folder holding md.idx is seen to be a .bp directory when it is listed."""
-    same, rest, known = found.same, found.rest, settled.get
+def _survey_dir(found: Survey, settled: Settled, top: str, unreadable: list[str]) -> None:
+    """The walk's inner loop, as close to a bare scandir + stat as it goes: per folder, its
+    names and fingerprints are compared at once with what the last walk found there (C loops,
+    no object per file); only a folder that differs is compared file by file (a dict lookup
+    and a list comparison per file). A folder holding md.idx is a .bp directory."""
     stack = [top]
     while stack:
         folder = stack.pop()
-        here, other, subfolders, bp = [], [], [], False
         try:
             with os.scandir(folder) as listing:
-                for item in listing:
-                    name = item.name
-                    if name[0] == ".":
-                        continue
-                    try:
-                        if item.is_dir(follow_symlinks=False):
-                            subfolders.append(item.path)
-                            continue
-                        if not item.is_file():
-                            continue
-                        stat = item.stat()
-                    except OSError:
-                        continue
-                    if name == "md.idx":
-                        bp = True
-                    path, fingerprint = item.path, [stat.st_size, stat.st_mtime_ns, stat.st_ino]
-                    if known(path) == fingerprint:
-                        here.append(path)
-                    else:
-                        other.append(Entry(path, *fingerprint))
+                items = [item for item in listing if item.name[0] != "."]
         except OSError:  # the folder cannot be listed (or stopped being listable half-way)
             if folder != top and _is_bp(folder):
                 _sort(found, settled, _bp_entry(folder))
             else:
                 unreadable.append(folder)
             continue
-        if bp and folder != top:
+        files, subfolders = [], []
+        for item in items:
+            try:
+                if item.is_dir(follow_symlinks=False):
+                    subfolders.append(item.path)
+                elif item.is_file():
+                    files.append(item)
+            except OSError:
+                continue
+        files, stats = _stats(files)
+        names = [item.name for item in files]
+        if folder != top and "md.idx" in names:
             _sort(found, settled, _bp_entry(folder))
             continue
-        if here:
-            same[folder] = here
-        for entry in other:
-            rest[entry.path] = entry
+        _compare(found, settled, folder, files, names, stats)
         stack += subfolders
+
+
+def _stats(files: list[os.DirEntry]) -> tuple[list[os.DirEntry], list[os.stat_result]]:
+    """The files' stats, leaving out a file that vanished since the listing."""
+    try:
+        return files, list(map(os.DirEntry.stat, files))
+    except OSError:
+        kept, stats = [], []
+        for item in files:
+            try:
+                stats.append(item.stat())
+            except OSError:
+                continue
+            kept.append(item)
+        return kept, stats
+
+
+def _compare(found: Survey, settled: Settled, folder: str, files, names, stats) -> None:
+    paths = [item.path for item in files]
+    joined = "\0".join(names)
+    try:
+        prints = array("q", chain.from_iterable(map(FINGERPRINT, stats))).tobytes()
+    except OverflowError:  # an inode number past 2**63: compared file by file, not kept
+        prints = None
+    last = settled.listings.get(folder)
+    if prints is not None and last is not None and last[0] == joined and last[1] == prints:
+        flags = last[2]
+        if flags is None:
+            if paths:
+                found.same[folder] = paths
+        else:
+            here = [path for path, flag in zip(paths, flags, strict=True) if flag]
+            for path, stat, flag in zip(paths, stats, flags, strict=True):
+                if not flag:
+                    found.rest[path] = Entry(path, *FINGERPRINT(stat))
+            if here:
+                found.same[folder] = here
+        found.listings[folder] = last
+        return
+    known = settled.folder(folder).get
+    here, flags = [], bytearray(len(paths))
+    for n, (path, stat) in enumerate(zip(paths, stats, strict=True)):
+        fingerprint = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        if known(path) == fingerprint:
+            here.append(path)
+            flags[n] = 1
+        else:
+            found.rest[path] = Entry(path, *fingerprint)
+    if here:
+        found.same[folder] = here
+    if prints is not None:
+        found.listings[folder] = (joined, prints, None if len(here) == len(paths) else bytes(flags))
 
 
 def _is_bp(path: str) -> bool:

@@ -16,7 +16,6 @@ from collections import Counter
 from functools import partial, reduce
 from operator import or_
 
-import orjson
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Substr
@@ -24,7 +23,7 @@ from django.utils import timezone
 
 from catalogue.models import DataFile, HarvestRecord, HarvestRun, HarvestRunStatus, HarvestState
 
-from . import checksums, ingest, scan
+from . import checksums, ingest, scan, snapshot
 from .batches import Batch, paused_gc
 from .known import Records
 from .mapping import Mapping, MappingError, parse
@@ -33,6 +32,7 @@ from .pool import CRASHED, Pool
 CHECKSUM_PAGE = 2000  # DataFile rows fetched per query of the checksum stage
 CHECKSUM_CHUNK = 32  # files per worker call
 IDENTIFY_CHUNK = 64  # files per worker call
+EXTRACT_CHUNK = 8  # sources per worker call
 
 
 class HarvestError(Exception):
@@ -88,6 +88,7 @@ class Harvest:
                 jobs = self._timed("triage", self._triage, units)
             self._timed("extract_write", self._extract_and_write, pool, jobs)
             self._timed("remove", self._remove, records, units, found)
+            self._timed("index", snapshot.save, records, found, self.roots, self.mapping)
             if self.alg:
                 self._timed("checksums", self._checksums, pool)
         harvest_run_update(
@@ -106,7 +107,7 @@ class Harvest:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
     def _records(self) -> Records:
-        return Records(_records(self.roots), self.mapping, orjson.loads)
+        return snapshot.load(self.roots, self.mapping, _records)
 
     def _scan(self, settled: dict) -> scan.Survey:
         from catalogue.services.harvest import harvest_run_update
@@ -231,8 +232,9 @@ class Harvest:
         batch = Batch(self.batch_size, self._write)
         seconds = 0.0
         crashed = partial(_crashed)
+        extract = ingest.extract_many, ingest.extract
         with _bar(self.progress, len(jobs), "harvest") as bar:
-            for _, outcome in pool.unordered(ingest.extract, jobs, crashed):
+            for _, outcome in pool.chunked(*extract, jobs, EXTRACT_CHUNK, crashed):
                 seconds += outcome.seconds
                 batch.add(outcome)
                 bar.update()
@@ -285,10 +287,7 @@ class Harvest:
         """Marks removed the sources this run did not find (unless a folder could not be read)."""
         from catalogue.services.harvest import harvest_source_remove
 
-        gone = records.rows.keys() - {unit.source for unit in units}
-        for paths in found.same.values():
-            gone.difference_update(paths)
-        gone = sorted(s for s in gone if records.rows[s][5] != HarvestState.REMOVED)
+        gone = records.gone({unit.source for unit in units}, found.same)
         if not gone:
             return
         owner = {path: unit.source for unit in units for path in unit.entries}

@@ -11,10 +11,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -35,6 +36,7 @@ from .policies import (
     policies_ensure,
     proposal_embargo_periods,
 )
+from .rows import insert_objects, insert_rows
 
 DATASET_FIELDS = frozenset(
     f.name
@@ -333,8 +335,8 @@ def _bulk_insert(principal, actor: str, rows: list[dict], *, snapshots: bool) ->
                     values, policies[values["owner_group"]], periods
                 )
             datasets.append(Dataset(pid=new_pid(), created_by=actor, updated_by=actor, **values))
-        _insert_datasets(datasets)
-        _bulk_insert_terms_and_history(datasets, actor, snapshots=snapshots)
+        encoded = _insert_datasets(datasets)
+        _bulk_insert_terms_and_history(datasets, encoded if snapshots else None, actor)
         outbox.record_many([dataset.pid for dataset in datasets], "upsert")
         per_proposal = Counter(p for d in datasets for p in set(d.proposal_ids or []))
         existing = Proposal.objects.filter(proposal_id__in=list(per_proposal))
@@ -343,33 +345,21 @@ def _bulk_insert(principal, actor: str, rows: list[dict], *, snapshots: bool) ->
     return datasets
 
 
-def _insert_datasets(datasets: list[Dataset]) -> None:
-    """The rows in one executemany, then their ids in one SELECT by pid. bulk_create spent more
-    on building its SQL, value by value (60 columns, 16 rows a statement on SQLite), than the
-    database on writing the rows."""
-    fields = [field for field in Dataset._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    rows = [
-        [field.get_db_prep_save(field.pre_save(dataset, True), connection) for field in fields]
-        for dataset in datasets
-    ]
-    sql = f"INSERT INTO {quote(Dataset._meta.db_table)} ({columns}) VALUES ({marks})"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-    ids = {}
-    for start in range(0, len(datasets), 900):  # SQLite takes 999 parameters
-        pids = [dataset.pid for dataset in datasets[start : start + 900]]
-        ids.update(Dataset.objects.filter(pid__in=pids).values_list("pid", "pk"))
-    for dataset in datasets:
-        dataset.pk = ids[dataset.pid]
-        dataset._state.adding, dataset._state.db = False, connection.alias
+def _insert_datasets(datasets: list[Dataset]) -> list[dict[str, str]]:
+    """The rows in one go, then their ids in one SELECT by pid (rows.py: bulk_create spent more
+    on building its SQL, value by value, than the database on writing the rows).
+
+    Returns each dataset's JSON fields as the text written, which its history snapshot reuses:
+    the scientific metadata is most of a dataset, and is encoded once."""
+    encoded: list[dict[str, str]] = []
+    insert_objects(datasets, key="pid", texts=encoded)
+    return encoded
 
 
-def _bulk_insert_terms_and_history(datasets: list[Dataset], actor: str, snapshots: bool) -> None:
-    """Plain executemany: building model instances for these rows cost more than the INSERTs.
-    With `snapshots`, each create entry holds the dataset as created (as dataset_create's)."""
+def _bulk_insert_terms_and_history(datasets: list[Dataset], encoded, actor: str) -> None:
+    """Plain rows: building model instances for these rows cost more than the INSERTs.
+    With the datasets' `encoded` JSON fields, each create entry holds the dataset as created
+    (as dataset_create's); without, it is empty."""
     now = timezone.now()
     terms = [
         (dataset.pk, kind, value) for dataset in datasets for kind, value in _term_pairs(dataset)
@@ -380,31 +370,47 @@ def _bulk_insert_terms_and_history(datasets: list[Dataset], actor: str, snapshot
             d.pid,
             "create",
             "{}",
-            _snapshot_text(d) if snapshots else "{}",
+            _snapshot_text(d, encoded[n]) if encoded else "{}",
             actor,
             now,
         )
-        for d in datasets
+        for n, d in enumerate(datasets)
     ]
-    term_table = DatasetTerm._meta.db_table
-    history_table = HistoryEntry._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {term_table} (dataset_id, kind, value) VALUES (%s, %s, %s)", terms
-        )
-        cursor.executemany(
-            f"INSERT INTO {history_table} (subsystem, document_id, operation, before, after,"
-            ' "user", timestamp) VALUES (%s, %s, %s, %s, %s, %s, %s)',
-            history,
-        )
+    insert_rows(DatasetTerm._meta.db_table, ("dataset_id", "kind", "value"), terms)
+    columns = ("subsystem", "document_id", "operation", "before", "after", "user", "timestamp")
+    insert_rows(HistoryEntry._meta.db_table, columns, history)
 
 
-def _snapshot_text(dataset: Dataset) -> str:
-    """json.dumps(snapshot(dataset)), the same text without decoding and encoding it again."""
-    raw = {}
-    for field in Dataset._meta.concrete_fields:
-        value = getattr(dataset, field.attname)
-        if isinstance(value, datetime) and timezone.is_aware(value):
+# '"name": ' of each field of a dataset's snapshot, in its order.
+_SNAPSHOT_KEYS = [(f.attname, json.dumps(f.attname) + ": ") for f in Dataset._meta.concrete_fields]
+_ENCODER = DjangoJSONEncoder()
+
+
+def _snapshot_text(dataset: Dataset, encoded: dict[str, str]) -> str:
+    """json.dumps(snapshot(dataset)), the same text, built from the JSON fields as the INSERT
+    encoded them and the other fields one by one, without decoding and encoding it again."""
+    parts = []
+    for name, key in _SNAPSHOT_KEYS:
+        text = encoded.get(name)
+        if text is None:
+            text = _json_scalar(getattr(dataset, name))
+        parts.append(key + text)
+    return "{" + ", ".join(parts) + "}"
+
+
+def _json_scalar(value) -> str:
+    """_ENCODER.encode(value), the common cases without its per-call setup."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is int:
+        return int.__repr__(value)
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
             value = value.astimezone(UTC)
-        raw[field.attname] = value
-    return json.dumps(raw, cls=DjangoJSONEncoder)
+        return encode_basestring_ascii(_ENCODER.default(value))
+    return _ENCODER.encode(value)

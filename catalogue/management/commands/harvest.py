@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from catalogue.harvest.mapping import GROUP_BY
-from catalogue.harvest.run import HarvestError, harvest, summary
+from catalogue.harvest.run import BATCH_SIZE, HarvestError, harvest, summary
 from catalogue.models import HarvestState
 
 SHOWN_FAILURES = 20
@@ -27,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-checksums", action="store_true", help="skip the checksum stage")
         parser.add_argument("--checksum-alg", default="sha256", help="any hashlib algorithm")
         parser.add_argument("--no-previews", action="store_true", help="make no thumbnails")
-        parser.add_argument("--batch-size", type=int, default=50, help="sources per transaction")
+        parser.add_argument(
+            "--batch-size", type=int, default=BATCH_SIZE, help="sources per transaction"
+        )
         parser.add_argument(
             "--progress",
             action="store_true",

@@ -200,3 +200,19 @@ def file_problems(files) -> list[str]:
         more = len(problems) - MAX_REPORTED_ERRORS
         problems = [*problems[:MAX_REPORTED_ERRORS], f"... and {more} more problems"]
     return problems
+
+
+def insert_block_files(parts: Iterable[tuple[list[dict], object, OrigDatablock]]) -> None:
+    """insert_files for many (files, dataset, block) at once, every row in one COPY or
+    executemany (a harvest batch: one statement, not one per dataset). Each list must hold a
+    file; an entry that is not one is an InvalidInput, as there."""
+    to_row = _FileRows((None, None, None))
+    rows = []
+    for files, dataset, block in parts:
+        block_id = OrigDatablock._meta.pk.get_db_prep_value(block.pk, connection)
+        to_row.link = (dataset.pk, block_id, None)
+        rows += [to_row(index, entry) for index, entry in _entries(files)]
+    with connection.cursor() as cursor:
+        write = _writer(cursor)
+        for batch in in_batches(rows, FILE_BATCH):
+            write(batch)

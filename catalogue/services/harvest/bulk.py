@@ -4,10 +4,11 @@ per source.
 ``harvest_sources_save`` gives every source the outcome ``harvest_source_save`` would: sources
 that already have a dataset are saved one by one (an update is rarer, and diffs a record); the
 new ones share the work: their links are read in one query per kind, each draft is checked on
-its own (a bad one fails alone), then the datasets, their terms, history and outbox rows, the
-file blocks and the records go in together. If anything in that shared part goes wrong, the
-batch's savepoint is rolled back and its sources are saved one by one, so one odd source never
-costs the others, and the result is the same either way.
+its own (a bad one fails alone), then the new samples they name, the datasets, their terms,
+history and outbox rows, the file blocks, their files and the records go in together. If
+anything in that shared part goes wrong, the batch's savepoint is rolled back and its sources
+are saved one by one, so one odd source never costs the others, and the result is the same
+either way.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from catalogue.models import HarvestRecord, HarvestRun, HarvestState, OrigDatabl
 from ..attachments import attachment_add
 from ..common import actor_name
 from ..datablocks.bookkeeping import ownership
-from ..datablocks.files import chk_alg_text, insert_files
+from ..datablocks.files import chk_alg_text, insert_block_files
 from ..datasets import dataset_bulk_clean, dataset_bulk_insert
+from ..rows import insert_objects
 from .links import Links
 from .sources import (
     NO_OWNER_GROUP,
@@ -43,7 +45,7 @@ from .sources import (
 log = logging.getLogger(__name__)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a batch's transaction: no savepoint of its own
 def harvest_sources_save(*, run: HarvestRun, writes: list[SourceWrite]) -> list[HarvestRecord]:
     """Saves each source as harvest_source_save does; one that cannot be saved is recorded as
     failed with the reason (harvest_source_fail). Returns the records, in the order given."""
@@ -117,6 +119,7 @@ def _save_new(run, writes: list[SourceWrite], records: dict, keys: dict) -> dict
         ready.append((write, row, files, notes))
     if not ready:
         return done
+    links.samples_insert(sample for _, row, _, _ in ready for sample in row.get("sample_ids", ()))
     datasets = dataset_bulk_insert(user=SYSTEM, rows=[row for _, row, _, _ in ready])
     actor = actor_name(SYSTEM)
     blocks = []
@@ -132,9 +135,8 @@ def _save_new(run, writes: list[SourceWrite], records: dict, keys: dict) -> dict
                 **ownership(dataset),
             )
             blocks.append((block, dataset, files))
-    OrigDatablock.objects.bulk_create([block for block, _, _ in blocks])
-    for block, dataset, files in blocks:
-        insert_files(files, dataset=dataset, block=block)
+    insert_objects([block for block, _, _ in blocks])
+    insert_block_files((files, dataset, block) for block, dataset, files in blocks)
     fresh_records = []
     for (write, _, _, notes), dataset in zip(ready, datasets, strict=True):
         if write.previews and write.preview:
@@ -148,7 +150,7 @@ def _save_new(run, writes: list[SourceWrite], records: dict, keys: dict) -> dict
         if record.pk is not None:
             record.save()
         done[write.source] = record
-    HarvestRecord.objects.bulk_create(fresh_records)
+    insert_objects(fresh_records, key="key")
     return done
 
 

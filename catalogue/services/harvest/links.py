@@ -1,9 +1,11 @@
 """The techniques, instrument, proposal and sample a draft names: found, or created once.
 
 ``Links`` remembers what it found or made. Made for one batch of drafts (``Links.preload``),
-it reads each kind of entity for the whole batch in one query; made empty, it asks the database
-per draft, as a single save does. Stable ids (uuid5) mean two runs, or two workers, agree on
-what they create; a Conflict on create means another harvest made it meanwhile.
+it reads each kind of entity for the whole batch in one query, and only plans the new samples
+(checked, not written): ``samples_insert`` then creates those the batch's saved datasets name,
+together. Made empty, it asks the database per draft and creates at once, as a single save
+does. Stable ids (uuid5) mean two runs, or two workers, agree on what they create; a Conflict
+on create means another harvest made it meanwhile.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from ..entities import (
     instrument_create,
     proposal_create,
     proposal_update,
+    sample_clean,
     sample_create,
+    samples_insert,
     technique_ensure,
 )
 from .sources import email_of
@@ -46,14 +50,17 @@ def links_ensure(draft: DatasetDraft, placement: Placement, notes: list[str]) ->
 
 
 class Links:
-    def __init__(self):
+    def __init__(self, *, plan_samples: bool = False):
         self.found: dict[str, dict] = {kind: {} for kind in _KINDS}
         self.techniques: dict[str, str] = {}  # pid -> name, as stored
+        self.plan_samples = plan_samples
+        self.planned: dict[str, dict] = {}  # sample id -> its sample_clean values
 
     @classmethod
     def preload(cls, pairs: Iterable[tuple[DatasetDraft, Placement]]) -> Links:
-        """Links for these (draft, placement) pairs, each kind read in one query."""
-        links, wanted = cls(), {kind: set() for kind in _KINDS}
+        """Links for these (draft, placement) pairs, each kind read in one query; new samples
+        are planned, for samples_insert."""
+        links, wanted = cls(plan_samples=True), {kind: set() for kind in _KINDS}
         pids = set()
         for draft, placement in pairs:
             pids.update(t["pid"] for t in draft.techniques)
@@ -97,6 +104,8 @@ class Links:
                 return False
             if instrument and instrument.pid not in (proposal.instrument_ids or []):
                 return False
+        if self.plan_samples:  # a new sample is only planned
+            return True
         sample = _sample_identity(draft, placement, proposal_id)
         return sample is None or self.found["sample"].get(sample[0]) is not None
 
@@ -116,10 +125,17 @@ class Links:
             if note := self._proposal(proposal_id, draft, placement, instrument):
                 notes.append(note)
             links["proposal_ids"] = [proposal_id]
-        sample = self._sample(draft, placement, proposal_id)
-        if sample is not None:
-            links["sample_ids"] = [sample.sample_id]
+        sample_id = self._sample(draft, placement, proposal_id)
+        if sample_id:
+            links["sample_ids"] = [sample_id]
         return links
+
+    def samples_insert(self, sample_ids: Iterable[str]) -> None:
+        """Creates the planned samples among `sample_ids` (those the saved datasets name)."""
+        rows = [self.planned.pop(i) for i in dict.fromkeys(sample_ids) if i in self.planned]
+        if rows:
+            made = samples_insert(user=SYSTEM, rows=rows)
+            self.found["sample"].update((sample.sample_id, sample) for sample in made)
 
     def _instrument(self, draft: DatasetDraft) -> Instrument | None:
         data = draft.to_instrument_data()
@@ -165,14 +181,15 @@ class Links:
         self.found["proposal"][proposal_id] = found
         return ""
 
-    def _sample(self, draft: DatasetDraft, placement: Placement, proposal_id: str):
-        """A sample per (proposal or owner group, sample name); unnamed ones by description."""
+    def _sample(self, draft: DatasetDraft, placement: Placement, proposal_id: str) -> str:
+        """A sample per (proposal or owner group, sample name); unnamed ones by description.
+        Its id, "" when the draft names none; planned (the first plan wins) or created."""
         identity = _sample_identity(draft, placement, proposal_id)
         if identity is None:
-            return None
+            return ""
         sample_id, data = identity
-        if found := self._get("sample", sample_id):
-            return found
+        if sample_id in self.planned or self._get("sample", sample_id):
+            return sample_id
         data = {
             **_jsonable(data),
             "sample_id": sample_id,
@@ -181,12 +198,15 @@ class Links:
             "proposal_id": proposal_id,
             "owner": draft.owner[:255],
         }
+        if self.plan_samples:
+            self.planned[sample_id] = sample_clean(user=SYSTEM, data=data)
+            return sample_id
         try:
             made = sample_create(user=SYSTEM, data=data)
         except Conflict:
             made = Sample.objects.get(pk=sample_id)
         self.found["sample"][sample_id] = made
-        return made
+        return sample_id
 
 
 def _sample_identity(draft: DatasetDraft, placement: Placement, proposal_id: str):

@@ -1,6 +1,7 @@
 """What a re-run settles from the records alone (known.Records), and the walk that uses it."""
 
 import json
+import os
 
 import pytest
 
@@ -110,3 +111,58 @@ def test_the_walk_sets_apart_the_files_found_as_settled(tmp_path):
     assert found.same == {str(tmp_path / "sub"): [str(same)]}
     assert sorted(found.rest) == [str(changed), str(tmp_path / "sub" / "new.nxs")]
     assert found.files == 3
+
+
+BEFORE = [
+    row(1, "/d/x/a.nxs"),
+    row(2, "/d/x/b.nxs", state="skipped", dataset=None),
+    row(3, "/d/y/c.nxs"),
+    # another folder's record naming c.nxs, with the greater source: c.nxs is its, not settled
+    row(4, "/e/z", kind="directory", state="failed", prints={"/d/y/c.nxs": PRINT, "/e/z/q": PRINT}),
+]
+AFTER = [row(1, "/d/x/a.nxs", state="failed"), BEFORE[1], BEFORE[2]]  # z deleted, a failed
+
+
+def summary(records: Records) -> tuple:
+    files = {path: known.source for path, known in records.files.items()}
+    return dict(records.settled), records.skips, files
+
+
+def test_reading_again_the_records_of_some_folders_gives_what_reading_all_gives():
+    records = Records([BEFORE], Mapping())
+    before = summary(records)
+
+    touched = records.update([AFTER[:2]], {"/d/x", "/e"}, Mapping())
+
+    assert before[0] == {"/d/x/a.nxs": PRINT, "/d/x/b.nxs": PRINT}
+    assert summary(records) == summary(Records([AFTER], Mapping()))
+    assert touched == {"/d/x", "/d/y", "/e"}  # c.nxs is settled now
+
+
+def test_records_packed_into_an_index_are_restored_as_they_were():
+    records = Records([BEFORE], Mapping())
+    listings = {"/d/x": ("a.nxs", b"", None)}
+
+    back = Records.restore(records.pack(listings))
+
+    assert back.settled.packed == {"/d/x"} and back.settled.listings == listings
+    assert summary(back) == summary(records)
+    assert back.get("/d/x/a.nxs") == records.get("/d/x/a.nxs")
+    assert back.gone(set(), {}) == records.gone(set(), {}) == [r[1] for r in BEFORE]
+    back.update([AFTER[:2]], {"/d/x", "/e"}, Mapping())
+    assert summary(back) == summary(Records([AFTER], Mapping()))
+
+
+def test_a_folder_listed_as_the_last_walk_listed_it_has_the_same_outcome_unlooked_up(tmp_path):
+    for name in ("a.nxs", "b.nxs"):
+        (tmp_path / name).write_bytes(b"x")
+    stat = (tmp_path / "a.nxs").stat()
+    first = scan.survey([tmp_path], {str(tmp_path / "a.nxs"): [*scan.FINGERPRINT(stat)]})
+
+    again = scan.survey([tmp_path], scan.Settled({}, listings=first.listings))  # nothing settled
+    os.utime(tmp_path / "a.nxs", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    changed = scan.survey([tmp_path], scan.Settled({}, listings=first.listings))
+
+    assert first.same == again.same == {str(tmp_path): [str(tmp_path / "a.nxs")]}
+    assert sorted(again.rest) == [str(tmp_path / "b.nxs")]
+    assert changed.same == {} and len(changed.rest) == 2
