@@ -11,8 +11,9 @@ management command. Readers reload on each commit by themselves; ``refresh()`` f
 Schema (field prefixes): ``x_`` weighted free text (tokenizer "fedcat"), ``p_`` each text
 field's adjacent word pairs (tantivy_text.py), ``t_`` exact terms, ``b_`` flags, ``d_`` dates,
 ``n_`` numbers (f64), ``f_`` facet columns, ``a_keys`` what a document grants access by (a
-signed-in user's access filter is one term set on it: tantivy_query.py), ``a_public_from`` when
-it is public from (anonymous users' filter, and the facet cache's "did an embargo end since"),
+signed-in user's memberships are one term set on it: tantivy_query.py), ``a_public_from`` when
+it is public from (every user's "public at T", a range on this fast column, and the facet
+cache's "did an embargo end since"),
 ``m_num``/``m_str`` scientific metadata as ``<path>\\x00<value>`` terms (numbers as
 order-preserving hex, compared with regex intervals: see encoding.py; ``m_coarse`` holds the
 first digits of each number's key, so a wide interval reads a few hundred coarse terms instead

@@ -5,11 +5,14 @@ metadata conditions, the access filter) sits in one constant-score-0 clause, so 
 narrow the hits without changing their order. A two-word phrase is one term of the field's
 pair twin (tantivy_text.py), boosted so that it scores as the phrase.
 
-The access filter of a signed-in user is one term set on ``a_keys`` (see access_keys): tantivy
-turns it into one bit set, which the text query probes per hit. A union of clauses (a date
-range for "public now", group terms) cost twice as much: tantivy walks every visible document
-of every clause through the union, for each query, twice (page and facets). A user without
-groups (anonymous) needs "public now" alone: one range on a fast column, cheaper still.
+The access filter (QueryBuilder.access): "public at T" is a range on the fast column
+``a_public_from``, which the rest of the query probes per candidate without building anything,
+OR one term set of the user's memberships on ``a_keys`` (see access_keys), a bit set of their
+few documents. Anonymous users need the range alone. Measured at 1,000,000 documents (most of
+them public), that is a quarter cheaper per pass than one term set that also holds the ~200
+public-date keys (which builds a bit set of every visible document first), and a union of one
+term query per group cost twice as much again. The public-date keys now serve only moments
+before 1970 (where the range cannot say "published").
 """
 
 from __future__ import annotations
