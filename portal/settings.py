@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,9 +22,18 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    """The whole number in `name`, else `default`; anything else stops start-up naming `name`."""
     value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    if not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
 def env_float(name: str, default: float) -> float:
@@ -270,7 +280,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "search.backends.tantivy_backend.TantivyBackend")
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR") or DATA_DIR / "search-index")
 # Facet counts each web process's tantivy backend remembers (per index version; 0: none).
-SEARCH_FACET_CACHE = env_int("SEARCH_FACET_CACHE", 512)
+SEARCH_FACET_CACHE = env_int("SEARCH_FACET_CACHE", 512, minimum=0)
 # Elasticsearch (SEARCH_BACKEND=search.backends.elasticsearch_backend.ElasticsearchBackend).
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "fedcat")
