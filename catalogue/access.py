@@ -14,7 +14,7 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 ALL_USERS = "#all"
@@ -200,17 +200,9 @@ def can(user, action: Action, dataset) -> bool:
 # --- Querysets -----------------------------------------------------------------------------------
 
 
-def _term_exists(kind: str, values) -> Exists:
-    from catalogue.models import DatasetTerm
-
-    return Exists(
-        DatasetTerm.objects.filter(dataset=OuterRef("pk"), kind=kind, value__in=list(values))
-    )
-
-
 def _relation_q(relation: Relation, principal: Principal) -> Q | None:
     """The filter matching datasets to which `principal` has `relation`; None if none can."""
-    from catalogue.models import TermKind
+    from catalogue.models import HasTerm, TermKind
 
     if relation in GLOBAL_RELATIONS:
         return Q() if relation in principal.global_relations() else None
@@ -225,9 +217,9 @@ def _relation_q(relation: Relation, principal: Principal) -> Q | None:
     if relation is Relation.OWNER:
         return Q(owner_group__in=groups) if groups else None
     if relation is Relation.ACCESS_GROUP:
-        return Q(_term_exists(TermKind.ACCESS_GROUP, groups)) if groups else None
+        return Q(HasTerm(TermKind.ACCESS_GROUP, groups)) if groups else None
     if relation is Relation.SHARED:
-        return Q(_term_exists(TermKind.SHARED_WITH, [principal.email])) if principal.email else None
+        return Q(HasTerm(TermKind.SHARED_WITH, [principal.email])) if principal.email else None
     raise ValueError(f"no filter for relation {relation}")
 
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from functools import cache
+from types import SimpleNamespace
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connections
 from django.db.models import QuerySet
 
 from catalogue.access import Action, can
@@ -56,7 +60,46 @@ def datasets_visible(user, *, owner_groups: frozenset[str] = frozenset()) -> Que
 
 
 def _reads_whole_group(user, owner_group: str) -> bool:
-    return can(user, Action.READ, Dataset(owner_group=owner_group))
+    return can(user, Action.READ, SimpleNamespace(**_bare_dataset(), owner_group=owner_group))
+
+
+@cache
+def _bare_dataset() -> dict:
+    """The field values of a new Dataset(): what the rules see of a dataset with nothing set.
+    A plain namespace of them costs a hundredth of building a model instance per request."""
+    values = {field.attname: field.get_default() for field in Dataset._meta.concrete_fields}
+    values.pop("owner_group")
+    return values
+
+
+def count(queryset: QuerySet) -> int:
+    """queryset.count(), for a filter on the model's own table as `SELECT COUNT(*) FROM table
+    WHERE ...` with the where compiled by the ORM: the same statement the ORM sends, without its
+    aggregation machinery, which cost twice the database's own time for a count from an index.
+    Anything else (joins, slices, distinct, annotations, unions) goes to queryset.count()."""
+    query = queryset.query
+    table = query.model._meta.db_table
+    if (
+        query.distinct
+        or query.combinator
+        or query.is_sliced
+        or query.annotations
+        or query.group_by
+        or list(query.alias_map) not in ([], [table])
+    ):
+        return queryset.count()
+    compiler = query.get_compiler(queryset.db)
+    try:
+        where, params = compiler.compile(query.where)
+    except EmptyResultSet:
+        return 0
+    except FullResultSet:
+        where, params = "", ()
+    connection = connections[queryset.db]
+    sql = f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} WHERE {where}" if where else sql, params)
+        return cursor.fetchone()[0]
 
 
 def _require_read(user, dataset: Dataset) -> None:

@@ -3,7 +3,7 @@ from .attachments import Attachment
 from .audit import AccessEvent, AccessEventKind
 from .base import Ownable, Queryable
 from .datablocks import Datablock, DataFile, OrigDatablock
-from .datasets import Dataset, DatasetQuerySet, DatasetTerm, DatasetType, TermKind
+from .datasets import Dataset, DatasetQuerySet, DatasetTerm, DatasetType, HasTerm, TermKind
 from .entities import Instrument, Proposal, Sample, Technique
 from .harvest import HarvestRecord, HarvestRun, HarvestRunStatus, HarvestSourceKind, HarvestState
 from .history import HistoryEntry, HistoryOperation
@@ -31,6 +31,7 @@ __all__ = [
     "HarvestRunStatus",
     "HarvestSourceKind",
     "HarvestState",
+    "HasTerm",
     "HistoryEntry",
     "HistoryOperation",
     "Instrument",

@@ -1,6 +1,7 @@
 """The Dataset, SciCat's central collection, and its array index."""
 
 from django.db import models
+from django.db.models import BooleanField, Expression, F
 
 from .base import Ownable
 
@@ -125,3 +126,49 @@ class DatasetTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}={self.value}"
+
+
+class HasTerm(Expression):
+    """True for a dataset with a `kind` term whose value is one of `values`: the SQL of
+    ``Exists(DatasetTerm.objects.filter(dataset=OuterRef("pk"), kind=kind, value__in=values))``,
+    written out. Building and compiling that subquery through the ORM cost about 0.2 ms of CPU
+    each time, and the access rules need two on every request of a user who is not an admin.
+
+    The dataset is a resolved column (`dataset`, default the query's own pk), so Django relabels
+    it when the query is nested in another; the term table gets an alias no ORM alias takes.
+    """
+
+    conditional = True
+    ALIAS = "fedcat_term"
+
+    def __init__(self, kind: str, values, dataset=None):
+        super().__init__(output_field=BooleanField())
+        self.kind = str(kind)
+        self.values = tuple(str(value) for value in values)
+        self.dataset = F("pk") if dataset is None else dataset
+
+    def get_source_expressions(self):
+        return [self.dataset]
+
+    def set_source_expressions(self, exprs):
+        (self.dataset,) = exprs
+
+    def as_sql(self, compiler, connection):
+        if not self.values:
+            # An empty IN is not SQL; like value__in=[], it matches nothing.
+            return "1 = 0", ()
+        dataset_sql, dataset_params = compiler.compile(self.dataset)
+        quote = connection.ops.quote_name
+        meta = DatasetTerm._meta
+        alias = quote(self.ALIAS)
+        column = {
+            name: f"{alias}.{quote(meta.get_field(name).column)}"
+            for name in ("dataset", "kind", "value")
+        }
+        values = ", ".join(["%s"] * len(self.values))
+        sql = (
+            f"EXISTS(SELECT 1 FROM {quote(meta.db_table)} {alias}"
+            f" WHERE {column['dataset']} = {dataset_sql} AND {column['kind']} = %s"
+            f" AND {column['value']} IN ({values}))"
+        )
+        return sql, (*dataset_params, self.kind, *self.values)

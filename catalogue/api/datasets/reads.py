@@ -95,7 +95,7 @@ def datasets_page_values(user, flt: Filter) -> list[tuple]:
 
 
 def datasets_count(user, flt: Filter) -> int:
-    return datasets_matching(user, flt).order_by().count()
+    return selectors.count(datasets_matching(user, flt))
 
 
 def dataset_thumbnail(user, dataset: Dataset) -> str:
