@@ -2,6 +2,7 @@
 current, and a re-run through it finds what a run reading every record finds."""
 
 import os
+import secrets
 import shutil
 
 import pytest
@@ -157,6 +158,18 @@ def test_every_write_to_a_record_draws_a_new_token_for_its_folder():
     assert len({t["/d/a/"] for t in tokens}) == 5
     assert len({t["/d/b/"] for t in tokens}) == 1
     assert snapshot.folder_tokens(["/d/b"]) == {"/d/b/": tokens[0]["/d/b/"]}
+
+
+def test_a_folder_longer_than_an_index_entry_gets_its_token():
+    """PostgreSQL's B-tree entries stop at about 2,700 bytes; paths may be longer."""
+    # 4,000 bytes, each name within NAME_MAX; random, so PostgreSQL cannot compress them.
+    deep = "/d/" + "/".join(secrets.token_hex(125) for _ in range(16)) + "/"
+    record(deep + "a.nxs", kind="file")
+    first = snapshot.folder_tokens(["/d"])
+    record(deep + "b.nxs", kind="file")
+
+    assert set(first) == {deep}
+    assert snapshot.folder_tokens(["/d"])[deep] != first[deep]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")
