@@ -31,6 +31,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 __all__ = ["UnitIssue", "annotate_quantities", "is_quantity", "normalise_unit", "to_si"]
 
@@ -118,11 +119,28 @@ def _registry():
         if _ureg is None:
             import pint
 
-            ureg = pint.UnitRegistry()
+            try:
+                # pint's cache of its parsed definition files: 0.02 s instead of 0.19 s of CPU,
+                # in every process that converts a unit.
+                ureg = pint.UnitRegistry(cache_folder=_cache_folder())
+            except Exception:  # an unwritable or damaged cache: build it without
+                ureg = pint.UnitRegistry()
             for definition in _DEFINITIONS:
                 ureg.define(definition)
             _ureg = ureg
         return _ureg
+
+
+def _cache_folder() -> Path | None:
+    """Where pint caches its definitions: in the site's data dir (FEDCAT_DATA_DIR), with the rest
+    of its runtime state; None (no cache) outside a configured site."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return Path(settings.DATA_DIR) / "cache" / "pint"
+    except (ImproperlyConfigured, AttributeError):
+        return None
 
 
 def _pint_knows(token: str) -> bool:

@@ -3,8 +3,10 @@
 import copy
 import math
 
+import pint
 import pytest
 
+from catalogue import units
 from catalogue.units import (
     UnitIssue,
     annotate_quantities,
@@ -299,3 +301,40 @@ def test_top_level_quantity_and_scalars_pass_through():
     assert annotate_quantities({"value": 1, "unit": "km"})[0]["valueSI"] == 1000
     assert annotate_quantities("text") == ("text", [])
     assert annotate_quantities([1, None]) == ([1, None], [])
+
+
+# --- The registry: built once a process, from pint's cache where it can be ----------------
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch):
+    """No registry built yet and no conversion remembered, as in a new process."""
+    monkeypatch.setattr(units, "_ureg", None)
+    units.normalise_unit.cache_clear()
+    units._conversion.cache_clear()
+    yield
+    units.normalise_unit.cache_clear()
+    units._conversion.cache_clear()
+
+
+def test_units_convert_when_pints_cache_cannot_be_used(fresh_registry, monkeypatch):
+    built = pint.UnitRegistry
+
+    def cache_refused(*args, **kwargs):
+        if "cache_folder" in kwargs:
+            raise PermissionError("the cache folder is read-only")
+        return built(*args, **kwargs)
+
+    monkeypatch.setattr(pint, "UnitRegistry", cache_refused)
+
+    assert units.to_si(2, "min") == (120, "s")
+    assert units.to_si(1.54, "Angstrom") == (1.54e-10, "m")
+    assert units.to_si(1, "Msun") == (1.98841e30, "kg")  # fedcat's own definitions too
+
+
+def test_pints_cache_lives_in_the_data_dir(fresh_registry, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+
+    assert units.to_si(12, "keV") == (1.9226119608e-15, "J")
+    assert units._ureg.cache_folder == tmp_path / "cache" / "pint"
+    assert any((tmp_path / "cache" / "pint").iterdir())
