@@ -10,7 +10,10 @@ For a cold page cache (the files evicted first) and a warm one, each round times
 - zip over HTTP: the same again, with the CRCs the first one recorded: the server sends the files
   with sendfile without reading them (portal/downloads/sendfile.py);
 - one file over HTTP: a single file as large as the zip from the same server (the file view, no
-  zip, sent with sendfile too): the transport's own limit, which the bare read does not pay.
+  zip, sent with sendfile too): the transport's own limit, which the bare read does not pay;
+- bare socket: the zip's files sent with sendfile over a plain loopback TCP connection (no HTTP,
+  no server, no zip; sender and reader threads of this process): what the kernel's loopback
+  itself carries, the raw limit of any download on this machine.
 
 The HTTP client reads into one reused buffer so that it costs as little as it can. Wall-clock
 MB/s depend on the machine's load; CPU seconds per GB (the server worker's for HTTP, this
@@ -21,6 +24,7 @@ high-water mark (VmHWM, reset just before), so no spike between two samples is m
 from __future__ import annotations
 
 import os
+import socket
 import statistics
 import threading
 import time
@@ -28,9 +32,10 @@ import urllib.parse
 from pathlib import Path
 
 CHUNK = 1 << 20
-KINDS = ("bare", "inproc", "http_zip_first", "http_zip", "http_file")
+KINDS = ("bare", "socket", "inproc", "http_zip_first", "http_zip", "http_file")
 LABELS = {
     "bare": "bare read of the files",
+    "socket": "bare socket (loopback TCP)",
     "inproc": "zip in-process (no socket)",
     "http_zip_first": "zip over HTTP, first",
     "http_zip": "zip over HTTP, CRCs known",
@@ -179,6 +184,31 @@ def bare_read(paths: list[Path]) -> int:
     return total
 
 
+def socket_read(paths: list[Path], buffer: memoryview) -> int:
+    """Bytes of the files sent with sendfile over a bare loopback TCP connection and read as
+    the HTTP client reads (recv_into one buffer)."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+
+        def send():
+            connection, _ = server.accept()
+            with connection:
+                for path in paths:
+                    with open(path, "rb") as source:
+                        size, offset = os.fstat(source.fileno()).st_size, 0
+                        while offset < size:
+                            out, fd = connection.fileno(), source.fileno()
+                            offset += os.sendfile(out, fd, offset, size - offset)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        total = 0
+        with socket.create_connection(server.getsockname()) as client:
+            while read := client.recv_into(buffer):
+                total += read
+        sender.join()
+    return total
+
+
 def inprocess_zip(pid: str, user, session_key: str) -> int:
     """Bytes of the zip made by the view itself, its response iterated as gunicorn does."""
     from django.contrib.sessions.backends.db import SessionStore
@@ -238,6 +268,7 @@ def zip_runs(client, base: str, sets: dict, user, session_key: str, worker: int,
     buffer = memoryview(bytearray(CHUNK))
     measures = {
         "bare": (lambda: bare_read(zip_paths), None, zip_paths),
+        "socket": (lambda: socket_read(zip_paths, buffer), None, zip_paths),
         "inproc": (lambda: inprocess_zip(zipped.pid, user, session_key), None, zip_paths),
         "http_zip_first": (lambda: http_read(client, zip_url, buffer), worker, zip_paths),
         "http_zip": (lambda: http_read(client, zip_url, buffer), worker, zip_paths),
@@ -294,7 +325,9 @@ def report_zip(runs: dict, count: int) -> dict[str, bool]:
         http, inproc = ratio(cache, "http_zip", "bare"), ratio(cache, "inproc", "bare")
         first = ratio(cache, "http_zip_first", "bare")
         transport = ratio(cache, "http_zip", "http_file")
+        wire, limit = ratio(cache, "socket", "bare"), ratio(cache, "http_zip", "socket")
         verdicts[cache] = http >= 0.8
+        print(f"{cache}: bare socket/bare read {wire:.2f}; zip over HTTP/bare socket {limit:.2f}")
         print(
             f"{cache}: zip/bare read over HTTP {http:.2f} (CRCs known), {first:.2f} (first),"
             f" {inproc:.2f} in-process (goal >= 0.8); zip/one file over HTTP {transport:.2f}"
