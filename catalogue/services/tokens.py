@@ -16,6 +16,8 @@ from catalogue.access import principal_remember
 from catalogue.errors import InvalidInput
 from catalogue.models import ApiToken
 
+from . import token_cache
+
 TOKEN_PREFIX = "fc_"
 # Longer bearer values are refused before any lookup (a provider JWT is a few KB at most).
 MAX_TOKEN_LENGTH = 8192
@@ -50,31 +52,56 @@ def token_issue(*, user, ttl_seconds: int | None = None, name: str = "") -> tupl
 def token_user(raw: str):
     """The active user of an unexpired token, or None (SciCat: a bad token means anonymous).
 
-    Looked up on every request, never cached, so revoking a token, deactivating its user or
-    changing their groups takes effect on the next request. One statement reads the token, its
-    user and the user's group names, which are kept on the user for the access rules."""
+    Revoking a token, deactivating its user or changing their groups takes effect on the next
+    request: on PostgreSQL with persistent connections a connection remembers the tokens it
+    verified until the database announces any such change (token_cache.py); elsewhere every
+    request looks the token up. One statement reads the token, its user and the user's group
+    names, which are kept on the user for the access rules."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     now = timezone.now()
     alias = router.db_for_read(ApiToken)
+    key = _hash(raw)
+    cache = token_cache.remembered(connections[alias])
+    verified = cache.get(key) if cache is not None else None
+    if verified is None or verified.expires_at <= now:
+        notices = cache.notices if cache is not None else 0
+        verified = _lookup(alias, key, now)
+        if verified is None:
+            return None
+        if cache is not None:
+            cache.remember(key, verified, notices=notices)
+    names, _ = _user_columns(alias)
+    user = get_user_model().from_db(alias, names, list(verified.user_values))
+    if not user.is_active:
+        return None
+    if verified.last_used_at is None or verified.last_used_at < now - LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=verified.token_id).update(last_used_at=now)
+        verified.last_used_at = now
+    principal_remember(user, verified.groups)
+    return user
+
+
+def _lookup(alias: str, key: str, now) -> token_cache.Verified | None:
+    """The token with hash `key`, unexpired at `now`, with its user's values and groups."""
     adapt = connections[alias].ops.adapt_datetimefield_value
-    params = [adapt(now - LAST_USED_RESOLUTION), _hash(raw), adapt(now)]
     with connections[alias].cursor() as cursor:
-        cursor.execute(_lookup_sql(alias), params)
+        cursor.execute(_lookup_sql(alias), [key, adapt(now)])
         rows = cursor.fetchall()
     if not rows:
         return None
     # A plain cursor and Model.from_db: a RawQuerySet cost more to set up than the lookup itself.
     names, converters = _user_columns(alias)
     values = [convert(value) for convert, value in zip(converters, rows[0], strict=False)]
-    user = get_user_model().from_db(alias, names, values)
-    if not user.is_active:
-        return None
-    token_id, stale = rows[0][len(names)], rows[0][len(names) + 1]
-    if stale:
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-    principal_remember(user, (row[-1] for row in rows if row[-1] is not None))
-    return user
+    token_id, expires_at, last_used_at = rows[0][len(names) : len(names) + 3]
+    to_datetime = _token_datetime(alias)
+    return token_cache.Verified(
+        user_values=tuple(values),
+        groups=tuple(row[-1] for row in rows if row[-1] is not None),
+        token_id=token_id,
+        expires_at=to_datetime(expires_at),
+        last_used_at=None if last_used_at is None else to_datetime(last_used_at),
+    )
 
 
 @functools.cache
@@ -82,14 +109,22 @@ def _user_columns(alias: str) -> tuple[tuple[str, ...], tuple]:
     """The user model's field names, and per field one function turning the database's value
     into the model's (SQLite hands back dates as text and booleans as 0/1, as the ORM's
     converters know)."""
-    connection = connections[alias]
     fields = get_user_model()._meta.concrete_fields
-    converters = []
-    for field in fields:
-        expression = field.get_col(field.model._meta.db_table)
-        steps = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
-        converters.append(functools.partial(_convert, tuple(steps), expression, connection))
-    return tuple(field.attname for field in fields), tuple(converters)
+    converters = tuple(_converter(alias, field) for field in fields)
+    return tuple(field.attname for field in fields), converters
+
+
+@functools.cache
+def _token_datetime(alias: str):
+    """The database's value of a token's date column as the model's datetime."""
+    return _converter(alias, ApiToken._meta.get_field("expires_at"))
+
+
+def _converter(alias: str, field):
+    connection = connections[alias]
+    expression = field.get_col(field.model._meta.db_table)
+    steps = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+    return functools.partial(_convert, tuple(steps), expression, connection)
 
 
 def _convert(steps, expression, connection, value):
@@ -102,8 +137,7 @@ def _convert(steps, expression, connection, value):
 def _lookup_sql(alias: str) -> str:
     """The token with a hash, unexpired, its user, and the user's groups: one row per group (one
     with a NULL group for a user in none), the user's columns first, in _user_columns() order,
-    then the token's id, whether its last use is stale, and the group. Parameters: the last use
-    before which it is written again (LAST_USED_RESOLUTION), the hash, now.
+    then the token's id, its expiry and last use, and the group. Parameters: the hash, now.
 
     Written as SQL because it runs on every API request: the ORM's select_related query and the
     groups query cost several times more to build than the database takes to answer them."""
@@ -116,10 +150,10 @@ def _lookup_sql(alias: str) -> str:
         return quote(model._meta.get_field(name).column)
 
     user_columns = ", ".join(f"u.{quote(f.column)}" for f in user_model._meta.concrete_fields)
-    last_used = f"t.{column(ApiToken, 'last_used_at')}"
     return (
         f"SELECT {user_columns}, t.{column(ApiToken, 'id')} AS fedcat_token_id,"
-        f" ({last_used} IS NULL OR {last_used} < %s) AS fedcat_token_stale,"
+        f" t.{column(ApiToken, 'expires_at')} AS fedcat_token_expires,"
+        f" t.{column(ApiToken, 'last_used_at')} AS fedcat_token_last_used,"
         f" g.{column(group_model, 'name')} AS fedcat_group"
         f" FROM {quote(ApiToken._meta.db_table)} t"
         f" JOIN {quote(user_model._meta.db_table)} u"

@@ -5,9 +5,9 @@ first query of each request (`CONN_HEALTH_CHECKS`) by sending `SELECT 1`: one mo
 on every request, as long as the whole query of a count from an index. Here the socket is
 asked instead. An idle connection has nothing to read, so a readable (or hung up) socket means
 the server has closed it or is about to: a restart, a shutdown, `pg_terminate_backend`, an idle
-session timeout all send an error and close. Such a connection is then dropped and the request
-gets a new one, as with `SELECT 1`. Anything else unexpected to read (an asynchronous notice)
-only costs a reconnect.
+session timeout all send an error and close. Only then, or when a notice the connection
+listens for is waiting (token_cache.py), is `SELECT 1` sent; a connection it fails on is
+dropped and the request gets a new one.
 """
 
 from __future__ import annotations
@@ -31,4 +31,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         poller = select.poll()
         poller.register(connection.fileno(), HUNG_UP)
-        return not poller.poll(0)
+        if not poller.poll(0):
+            return True
+        # Something to read: the server's goodbye, or a notice a LISTEN asked for
+        # (catalogue/services/token_cache.py). Django's own check tells them apart, and psycopg
+        # hands the notices to their handlers as it reads them.
+        return super().is_usable()

@@ -3,11 +3,14 @@ is replaced before the request uses it (as Django's SELECT 1 check would)."""
 
 from __future__ import annotations
 
+import select
 import time
 
 import psycopg
 import pytest
 from django.db import connection, connections
+
+from tests.support.postgres import other_connection
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -23,14 +26,7 @@ def backend_pid() -> int:
 
 def terminate(pid: int) -> None:
     """Ends a server process from another connection, as a restart of the server would."""
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        user=settings["USER"],
-        dbname=settings["NAME"],
-        autocommit=True,
-    ) as other:
+    with other_connection() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
@@ -80,3 +76,22 @@ def test_a_failed_transaction_is_not_usable(transactional_db):
         raw.rollback()
         raw.autocommit = True
     assert connection.is_usable()
+
+
+def test_a_waiting_notice_keeps_the_connection_and_reaches_its_handler(transactional_db):
+    before = backend_pid()
+    raw = connection.connection
+    heard = []
+    raw.add_notify_handler(heard.append)
+    raw.execute("LISTEN fedcat_test")
+    with other_connection() as other:
+        other.execute("NOTIFY fedcat_test")
+    poller = select.poll()
+    poller.register(raw.fileno(), select.POLLIN)
+    assert poller.poll(5000), "the notice never came"
+    connection.health_check_done = False
+
+    connection.close_if_health_check_failed()
+
+    assert [notice.channel for notice in heard] == ["fedcat_test"]
+    assert backend_pid() == before
