@@ -134,18 +134,18 @@ class HasTerm(Expression):
     written out. Building and compiling that subquery through the ORM cost about 0.2 ms of CPU
     each time, and the access rules need two on every request of a user who is not an admin.
 
-    The dataset is a resolved column (`dataset`, default the query's own pk), so Django relabels
-    it when the query is nested in another; the term table gets an alias no ORM alias takes.
+    The dataset is the query's own pk as a resolved column, so Django relabels it when the query
+    is nested in another; the term table gets an alias no ORM alias takes.
     """
 
     conditional = True
     ALIAS = "fedcat_term"
 
-    def __init__(self, kind: str, values, dataset=None):
+    def __init__(self, kind: str, values):
         super().__init__(output_field=BooleanField())
         self.kind = str(kind)
         self.values = tuple(str(value) for value in values)
-        self.dataset = F("pk") if dataset is None else dataset
+        self.dataset = F("pk")
 
     def get_source_expressions(self):
         return [self.dataset]

@@ -33,7 +33,7 @@ MAX_TOKENS = 10_000  # per connection; past it, all are forgotten and read again
 class Verified:
     """A token as the lookup found it: its user's column values, the user's groups."""
 
-    user_values: list
+    user_values: tuple
     groups: tuple[str, ...]
     token_id: int
     expires_at: datetime
