@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -50,4 +51,9 @@ def browser_page(live_server):
         finally:
             context.close()
             browser.close()
+            # Django keeps a connection per asyncio context, and with Playwright's event loop in
+            # this thread the one the test and its fixtures used is not the one pytest-django
+            # closes before dropping the test database: closed here, or the drop fails ("being
+            # accessed by 1 other session") and leaves the database behind.
+            connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
