@@ -15,6 +15,7 @@ from operator import or_
 
 from django.conf import settings
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 ALL_USERS = "#all"
@@ -200,36 +201,57 @@ def can(user, action: Action, dataset) -> bool:
 # --- Querysets -----------------------------------------------------------------------------------
 
 
-def _relation_q(relation: Relation, principal: Principal) -> Q | None:
-    """The filter matching datasets to which `principal` has `relation`; None if none can."""
-    from catalogue.models import HasTerm, TermKind
+# The relations held through the dataset's term table (catalogue.models.DatasetTerm).
+TERM_RELATIONS = frozenset({Relation.ACCESS_GROUP, Relation.SHARED})
 
+
+def _relation_q(relation: Relation, principal: Principal) -> Q | None:
+    """The filter matching datasets to which `principal` has `relation` (one held by a column of
+    the dataset, not a term relation); None if none can."""
     if relation in GLOBAL_RELATIONS:
         return Q() if relation in principal.global_relations() else None
     if relation is Relation.PUBLIC:
-        return Q(is_published=True) | Q(embargo_end__lte=timezone.now())
+        # The database's clock, not a time written into the statement: the same filter then
+        # compiles to the same SQL at any moment, which selectors.count_remembered relies on.
+        return Q(is_published=True) | Q(embargo_end__lte=Now())
     if relation is Relation.EMBARGOED:
         # Every dataset with an end date: those whose embargo ended are public anyway.
         return Q(embargo_end__isnull=False) if embargo_metadata_public() else None
-    if not principal.is_authenticated:
-        return None
-    groups = sorted(principal.groups)
     if relation is Relation.OWNER:
+        groups = sorted(principal.groups) if principal.is_authenticated else []
         return Q(owner_group__in=groups) if groups else None
-    if relation is Relation.ACCESS_GROUP:
-        return Q(HasTerm(TermKind.ACCESS_GROUP, groups)) if groups else None
-    if relation is Relation.SHARED:
-        return Q(HasTerm(TermKind.SHARED_WITH, [principal.email])) if principal.email else None
     raise ValueError(f"no filter for relation {relation}")
+
+
+def _relation_terms(relation: Relation, principal: Principal) -> tuple[str, list[str]]:
+    """The term kind of a term relation, and its values that give `principal` the relation."""
+    from catalogue.models import TermKind
+
+    if relation is Relation.ACCESS_GROUP:
+        groups = sorted(principal.groups) if principal.is_authenticated else []
+        return TermKind.ACCESS_GROUP, groups
+    if relation is Relation.SHARED:
+        email = principal.email if principal.is_authenticated else ""
+        return TermKind.SHARED_WITH, [email] if email else []
+    raise ValueError(f"no terms for relation {relation}")
 
 
 def dataset_filter(user, action: Action) -> Q:
     """A Q object selecting exactly the datasets on which `user` may perform `action`."""
+    from catalogue.models import HasTerm
+
     principal = principal_for(user)
-    parts = [_relation_q(relation, principal) for relation in sorted(PERMISSIONS[action])]
+    granted = sorted(PERMISSIONS[action])
+    parts = [_relation_q(r, principal) for r in granted if r not in TERM_RELATIONS]
     parts = [part for part in parts if part is not None]
     if any(part == Q() for part in parts):
         return Q()
+    terms = dict(_relation_terms(r, principal) for r in granted if r in TERM_RELATIONS)
+    terms = {kind: values for kind, values in terms.items() if values}
+    if terms:
+        # Last, and one EXISTS for all kinds: PostgreSQL evaluates an OR's arms in the order
+        # written, so the column checks before it spare most rows the probe of their terms.
+        parts.append(Q(HasTerm(terms)))
     if not parts:
         return Q(pk__in=[])
     return reduce(or_, parts)

@@ -6,6 +6,7 @@ The persona × action × state matrix is in test_access_matrix.py, creation in t
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -187,13 +188,14 @@ def test_publishing_through_the_service_makes_the_dataset_public_at_once(db):
     assert allowed(AnonymousUser(), Action.DOWNLOAD, dataset)
 
 
-def test_an_embargo_ends_by_itself_at_query_time(db, monkeypatch):
-    dataset = make_dataset(embargo_end=timezone.now() + timedelta(hours=1))
+def test_an_embargo_ends_by_itself_at_query_time(db):
+    # The querysets compare with the database's clock, so the clock really has to move.
+    ends = timezone.now() + timedelta(seconds=1)
+    dataset = make_dataset(embargo_end=ends)
     assert not readable(AnonymousUser(), dataset)
 
-    # No write happens: only the clock moves past the embargo end.
-    later = timezone.now() + timedelta(hours=2)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    # No write happens: only time passes the embargo end.
+    time.sleep(max(0.0, (ends - timezone.now()).total_seconds()) + 0.05)
 
     assert readable(AnonymousUser(), dataset)
     assert allowed(AnonymousUser(), Action.DOWNLOAD, dataset)

@@ -3,7 +3,10 @@ check written as SQL) answer exactly what the ORM's own count and Exists subquer
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 import pytest
 from django.db import connection
@@ -11,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalogue import selectors
+from catalogue import access, selectors
 from catalogue.access import SYSTEM
 from catalogue.models import Dataset, DatasetTerm, HasTerm, OrigDatablock, TermKind
 from catalogue.services import dataset_update, origdatablock_add
@@ -75,29 +78,43 @@ def test_count_sends_one_statement_and_none_for_an_empty_in(catalogue):
     assert len(empty) == 0
 
 
-def _orm_has_term(kind, values, outer="pk"):
-    terms = DatasetTerm.objects.filter(dataset=OuterRef(outer), kind=kind, value__in=values)
-    return Q(Exists(terms))
+def _orm_has_term(terms: dict, outer="pk"):
+    either = reduce(or_, (Q(kind=kind, value__in=values) for kind, values in terms.items()))
+    return Q(Exists(DatasetTerm.objects.filter(either, dataset=OuterRef(outer))))
 
 
 @pytest.mark.parametrize(
-    "kind, values",
+    "terms",
     [
-        (TermKind.ACCESS_GROUP, ["p-readers"]),
-        (TermKind.ACCESS_GROUP, ["p-other", "p-readers", "p-none"]),
-        (TermKind.SHARED_WITH, ["guest@example.org"]),
-        (TermKind.KEYWORD, ["tomo"]),
-        (TermKind.KEYWORD, []),
+        {TermKind.ACCESS_GROUP: ["p-readers"]},
+        {TermKind.ACCESS_GROUP: ["p-other", "p-readers", "p-none"]},
+        {TermKind.SHARED_WITH: ["guest@example.org"]},
+        {TermKind.ACCESS_GROUP: ["p-readers"], TermKind.SHARED_WITH: ["guest@example.org"]},
+        {TermKind.ACCESS_GROUP: [], TermKind.SHARED_WITH: ["guest@example.org"]},
+        {TermKind.KEYWORD: ["tomo"]},
+        {TermKind.KEYWORD: []},
     ],
 )
-def test_has_term_selects_what_the_orm_exists_subquery_selects(catalogue, kind, values):
-    ours = set(Dataset.objects.filter(HasTerm(kind, values)).values_list("pk", flat=True))
-    orm = set(Dataset.objects.filter(_orm_has_term(kind, values)).values_list("pk", flat=True))
-    negated = set(Dataset.objects.exclude(HasTerm(kind, values)).values_list("pk", flat=True))
+def test_has_term_selects_what_the_orm_exists_subquery_selects(catalogue, terms):
+    every = set(Dataset.objects.values_list("pk", flat=True))
+    ours = set(Dataset.objects.filter(HasTerm(terms)).values_list("pk", flat=True))
+    orm = set(Dataset.objects.filter(_orm_has_term(terms)).values_list("pk", flat=True))
+    negated = set(Dataset.objects.exclude(HasTerm(terms)).values_list("pk", flat=True))
 
     assert ours == orm
-    assert negated == set(Dataset.objects.values_list("pk", flat=True)) - orm
-    assert bool(ours) is (kind != TermKind.KEYWORD or bool(values))
+    assert negated == every - orm
+    assert bool(ours) is any(terms.values())
+
+
+def test_one_has_term_of_two_kinds_selects_the_union_of_each(catalogue):
+    def selected(terms):
+        return set(Dataset.objects.filter(HasTerm(terms)).values_list("pk", flat=True))
+
+    groups = {TermKind.ACCESS_GROUP: ["p-readers"]}
+    shared = {TermKind.SHARED_WITH: ["guest@example.org"]}
+
+    assert selected(groups | shared) == selected(groups) | selected(shared)
+    assert selected(groups) - selected(shared) and selected(shared) - selected(groups)
 
 
 def test_access_rules_hold_inside_a_subquery_of_another_model(catalogue):
@@ -113,3 +130,77 @@ def test_access_rules_hold_inside_a_subquery_of_another_model(catalogue):
 
     assert {block.pk for block in blocks} == expected
     assert 0 < len(expected) < OrigDatablock.objects.count()
+
+
+# --- count_remembered ----------------------------------------------------------------------
+
+
+class Builds:
+    """A queryset builder that counts how often it was called."""
+
+    def __init__(self, build):
+        self.build, self.calls = build, 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.build()
+
+
+@pytest.fixture
+def forget(settings):
+    selectors._COUNT_STATEMENTS.clear()
+    yield
+    selectors._COUNT_STATEMENTS.clear()
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_a_remembered_count_equals_the_orm_count_and_builds_once(catalogue, forget, name):
+    for persona, user in catalogue.items():
+        build = Builds(lambda user=user: QUERIES[name](Dataset.objects.visible_to(user)))
+        expected = build.build().count()
+
+        counts = [selectors.count_remembered((name, persona), build) for _ in range(3)]
+
+        assert counts == [expected] * 3
+        falls_back = "falls back" in name
+        assert build.calls == (3 if falls_back else 1)
+
+
+def test_remembered_counts_are_kept_apart_by_their_keys(catalogue, forget):
+    def count_for(persona):
+        user = catalogue[persona]
+        key = ("visible", access.principal_for(user))
+        return selectors.count_remembered(key, lambda: Dataset.objects.visible_to(user))
+
+    counts = {persona: count_for(persona) for persona in ("admin", "outsider", "reader")}
+
+    assert counts == {
+        persona: Dataset.objects.visible_to(catalogue[persona]).count() for persona in counts
+    }
+    assert counts["admin"] > counts["reader"] > counts["outsider"]
+
+
+def test_a_remembered_count_follows_the_clock_past_an_embargo_end(catalogue, forget):
+    ends = timezone.now() + timedelta(seconds=1)
+    make_dataset(owner_group="p-d", embargo_end=ends)
+
+    def public_in_group():
+        build = lambda: Dataset.objects.visible_to(None).filter(owner_group="p-d")  # noqa: E731
+        return selectors.count_remembered(("anonymous", "p-d"), build)
+
+    before = public_in_group()
+    time.sleep(max(0.0, (ends - timezone.now()).total_seconds()) + 0.05)
+
+    assert (before, public_in_group()) == (0, 1)
+
+
+def test_changed_settings_forget_the_remembered_counts(catalogue, forget, settings):
+    reader = catalogue["reader"]
+
+    def count():
+        return selectors.count_remembered("k", lambda: Dataset.objects.visible_to(reader))
+
+    as_reader = count()
+    settings.ADMIN_GROUPS = ["p-readers"]  # the reader is now an admin: sees all six
+
+    assert (as_reader, count()) == (4, 6)

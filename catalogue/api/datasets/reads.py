@@ -8,10 +8,12 @@ never repeat or skip a record.
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import QuerySet
 
 from catalogue import selectors
-from catalogue.access import Action, can
+from catalogue.access import Action, can, principal_for
 from catalogue.api.fields import dataset_field
 from catalogue.api.filters import Filter
 from catalogue.api.where import FilterError, where_to_q
@@ -95,7 +97,11 @@ def datasets_page_values(user, flt: Filter) -> list[tuple]:
 
 
 def datasets_count(user, flt: Filter) -> int:
-    return selectors.count(datasets_matching(user, flt))
+    # The statement depends on nothing but the caller's Principal and the filter's where and
+    # order (an invalid order is still a 400): remembered under those.
+    where = json.dumps(flt.where, sort_keys=True, separators=(",", ":"))
+    key = ("datasets_count", principal_for(user), where, flt.limits.order)
+    return selectors.count_remembered(key, lambda: datasets_matching(user, flt))
 
 
 def dataset_thumbnail(user, dataset: Dataset) -> str:
