@@ -205,9 +205,9 @@ def can(user, action: Action, dataset) -> bool:
 TERM_RELATIONS = frozenset({Relation.ACCESS_GROUP, Relation.SHARED})
 
 
-def _relation_q(relation: Relation, principal: Principal) -> Q | None:
+def _relation_q(relation: Relation, principal: Principal, owner_groups: frozenset[str]) -> Q | None:
     """The filter matching datasets to which `principal` has `relation` (one held by a column of
-    the dataset, not a term relation); None if none can."""
+    the dataset, not a term relation); None if none can. `owner_groups`: see dataset_filter."""
     if relation in GLOBAL_RELATIONS:
         return Q() if relation in principal.global_relations() else None
     if relation is Relation.PUBLIC:
@@ -218,9 +218,16 @@ def _relation_q(relation: Relation, principal: Principal) -> Q | None:
         # Every dataset with an end date: those whose embargo ended are public anyway.
         return Q(embargo_end__isnull=False) if embargo_metadata_public() else None
     if relation is Relation.OWNER:
-        groups = sorted(principal.groups) if principal.is_authenticated else []
-        return Q(owner_group__in=groups) if groups else None
+        groups = principal.groups if principal.is_authenticated else frozenset()
+        if owner_groups:
+            groups = groups & owner_groups
+        return Q(owner_group__in=sorted(groups)) if groups else None
     raise ValueError(f"no filter for relation {relation}")
+
+
+# The order in which the column checks are written: PostgreSQL tries an OR's arms in that order
+# and stops at the first true one, and most datasets that are readable at all are public.
+_COLUMN_CHECK_ORDER = (Relation.PUBLIC, Relation.EMBARGOED, Relation.OWNER)
 
 
 def _relation_terms(relation: Relation, principal: Principal) -> tuple[str, list[str]]:
@@ -236,13 +243,17 @@ def _relation_terms(relation: Relation, principal: Principal) -> tuple[str, list
     raise ValueError(f"no terms for relation {relation}")
 
 
-def dataset_filter(user, action: Action) -> Q:
-    """A Q object selecting exactly the datasets on which `user` may perform `action`."""
+def dataset_filter(user, action: Action, *, owner_groups: frozenset[str] = frozenset()) -> Q:
+    """A Q object selecting exactly the datasets on which `user` may perform `action`.
+
+    `owner_groups`: for a caller whose own filter keeps only datasets of these owner groups (none:
+    no such promise); the owner relation is then written for those of them that are the user's
+    alone, and left out when there are none. The same datasets, a shorter test per row."""
     from catalogue.models import HasTerm
 
     principal = principal_for(user)
-    granted = sorted(PERMISSIONS[action])
-    parts = [_relation_q(r, principal) for r in granted if r not in TERM_RELATIONS]
+    granted = sorted(PERMISSIONS[action], key=_check_order)
+    parts = [_relation_q(r, principal, owner_groups) for r in granted if r not in TERM_RELATIONS]
     parts = [part for part in parts if part is not None]
     if any(part == Q() for part in parts):
         return Q()
@@ -255,6 +266,11 @@ def dataset_filter(user, action: Action) -> Q:
     if not parts:
         return Q(pk__in=[])
     return reduce(or_, parts)
+
+
+def _check_order(relation: Relation) -> tuple[int, str]:
+    order = _COLUMN_CHECK_ORDER
+    return (order.index(relation) if relation in order else len(order), relation.value)
 
 
 # --- Creation ------------------------------------------------------------------------------------

@@ -53,12 +53,13 @@ def datasets_visible(user, *, owner_groups: frozenset[str] = frozenset()) -> Que
     owner-group index alone instead of visiting every row. Whether that holds is asked of the
     rules themselves: `can` on a dataset that has its owner group and nothing else. The rules
     only ever add relations (published, access group, shared, ...) to a dataset, so what such a
-    bare dataset grants, every dataset of the group grants.
+    bare dataset grants, every dataset of the group grants. Otherwise the rules are told the
+    groups too (their owner test then names only those of them that are the user's).
     """
     few = 0 < len(owner_groups) <= MAX_PINNED_GROUPS
     if few and all(_reads_whole_group(user, group) for group in owner_groups):
         return Dataset.objects.all()
-    return Dataset.objects.visible_to(user)
+    return Dataset.objects.visible_to(user, owner_groups=owner_groups)
 
 
 def _reads_whole_group(user, owner_group: str) -> bool:

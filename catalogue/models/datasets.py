@@ -7,11 +7,12 @@ from .base import Ownable
 
 
 class DatasetQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "DatasetQuerySet":
-        """The datasets `user` may read. Every read path starts here."""
+    def visible_to(self, user, *, owner_groups: frozenset[str] = frozenset()) -> "DatasetQuerySet":
+        """The datasets `user` may read. Every read path starts here. `owner_groups`: for a
+        caller that keeps to datasets of these owner groups (see access.dataset_filter)."""
         from catalogue.access import Action, dataset_filter
 
-        return self.filter(dataset_filter(user, Action.READ))
+        return self.filter(dataset_filter(user, Action.READ, owner_groups=owner_groups))
 
     def permitted(self, user, action) -> "DatasetQuerySet":
         """The datasets on which `user` may perform `action` (see catalogue.access)."""

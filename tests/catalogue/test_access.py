@@ -202,6 +202,32 @@ def test_an_embargo_ends_by_itself_at_query_time(db):
     assert not allowed(AnonymousUser(), Action.UPDATE, dataset)
 
 
+@pytest.mark.parametrize("pinned", [{"q-own"}, {"q-other"}, {"q-own", "q-other"}, {"q-none"}])
+@pytest.mark.parametrize("persona", ["owner", "reader", "guest", "outsider", "anonymous"])
+def test_telling_the_rules_the_owner_groups_keeps_the_same_datasets_of_those_groups(
+    db, persona, pinned
+):
+    make_dataset(owner_group="q-own")
+    make_dataset(owner_group="q-own", access_groups=["q-readers"])
+    make_dataset(owner_group="q-other", access_groups=["q-readers", "q-own"])
+    make_dataset(owner_group="q-other", shared_with=["guest@example.org"])
+    make_dataset(owner_group="q-other", is_published=True)
+    make_dataset(owner_group="q-other")
+    users = {
+        "owner": make_user("owner", "q-own"),
+        "reader": make_user("reader", "q-readers"),
+        "guest": make_user("guest", email="guest@example.org"),
+        "outsider": make_user("outsider", "q-none"),
+        "anonymous": AnonymousUser(),
+    }
+    user, groups = users[persona], frozenset(pinned)
+
+    told = Dataset.objects.visible_to(user, owner_groups=groups).filter(owner_group__in=groups)
+    untold = Dataset.objects.visible_to(user).filter(owner_group__in=groups)
+
+    assert set(told) == set(untold)
+
+
 # --- Internal work and deletion -------------------------------------------------------------------
 
 
