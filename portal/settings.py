@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "catalogue.api.cycles.BreakResponseCycles",
     "portal.observability.logging.RequestIdMiddleware",
     "portal.observability.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
