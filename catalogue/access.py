@@ -203,6 +203,19 @@ def can(user, action: Action, dataset) -> bool:
 
 # The relations held through the dataset's term table (catalogue.models.DatasetTerm).
 TERM_RELATIONS = frozenset({Relation.ACCESS_GROUP, Relation.SHARED})
+# The order in which the filter's arms are written: PostgreSQL tries an OR's arms in that order
+# and stops at the first true one. Most datasets readable at all are public; the term relations
+# come last, in one EXISTS.
+_FILTER_ORDER = (
+    Relation.ADMIN,
+    Relation.DELETER,
+    Relation.LIFECYCLE_MANAGER,
+    Relation.PUBLIC,
+    Relation.EMBARGOED,
+    Relation.OWNER,
+    Relation.ACCESS_GROUP,
+    Relation.SHARED,
+)
 
 
 def _relation_q(relation: Relation, principal: Principal, owner_groups: frozenset[str]) -> Q | None:
@@ -223,11 +236,6 @@ def _relation_q(relation: Relation, principal: Principal, owner_groups: frozense
             groups = groups & owner_groups
         return Q(owner_group__in=sorted(groups)) if groups else None
     raise ValueError(f"no filter for relation {relation}")
-
-
-# The order in which the column checks are written: PostgreSQL tries an OR's arms in that order
-# and stops at the first true one, and most datasets that are readable at all are public.
-_COLUMN_CHECK_ORDER = (Relation.PUBLIC, Relation.EMBARGOED, Relation.OWNER)
 
 
 def _relation_terms(relation: Relation, principal: Principal) -> tuple[str, list[str]]:
@@ -252,7 +260,7 @@ def dataset_filter(user, action: Action, *, owner_groups: frozenset[str] = froze
     from catalogue.models import HasTerm
 
     principal = principal_for(user)
-    granted = sorted(PERMISSIONS[action], key=_check_order)
+    granted = sorted(PERMISSIONS[action], key=_FILTER_ORDER.index)
     parts = [_relation_q(r, principal, owner_groups) for r in granted if r not in TERM_RELATIONS]
     parts = [part for part in parts if part is not None]
     if any(part == Q() for part in parts):
@@ -260,17 +268,11 @@ def dataset_filter(user, action: Action, *, owner_groups: frozenset[str] = froze
     terms = dict(_relation_terms(r, principal) for r in granted if r in TERM_RELATIONS)
     terms = {kind: values for kind, values in terms.items() if values}
     if terms:
-        # Last, and one EXISTS for all kinds: PostgreSQL evaluates an OR's arms in the order
-        # written, so the column checks before it spare most rows the probe of their terms.
+        # Last (_FILTER_ORDER): the column checks before it spare most rows the probe.
         parts.append(Q(HasTerm(terms)))
     if not parts:
         return Q(pk__in=[])
     return reduce(or_, parts)
-
-
-def _check_order(relation: Relation) -> tuple[int, str]:
-    order = _COLUMN_CHECK_ORDER
-    return (order.index(relation) if relation in order else len(order), relation.value)
 
 
 # --- Creation ------------------------------------------------------------------------------------

@@ -2,12 +2,11 @@
 
 DRF links a view, its request and its response in reference cycles (view.response,
 response.renderer_context["view"], request.parser_context["view"], and Django's view.head =
-view.get), so everything a request
-made, a page of 100 documents included, outlived it until Python's cycle collector ran. Those
-passes, every few dozen requests and each over everything the requests left, were the API's
-slowest requests: at 1,000,000 datasets a list's p95 was 7.4 ms against 4.7 ms at p50, and 4.8 ms
-with the cycles broken here (bench/README.md). What the response holds for the caller (its
-content, and `data` for tests) stays.
+view.get), so everything a request made, a page of 100 documents included, outlived it until
+Python's cycle collector ran. Those passes, every dozen requests and each over everything the
+requests left, were the API's slowest requests: at 1,000,000 datasets a list's p95 was 7.4 ms
+against 4.7 ms at p50, and 4.8 ms with the cycles broken here (bench/README.md). What the
+response holds for the caller (its content, and `data` for tests) stays.
 """
 
 from __future__ import annotations
