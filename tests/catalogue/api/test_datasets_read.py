@@ -267,6 +267,20 @@ def test_bad_filters_are_a_400_with_a_message(owner, corpus, endpoint, raw_filte
     assert message in response.json()["message"]
 
 
+def test_a_count_counted_before_still_refuses_a_bad_order(owner, corpus):
+    """Counts remember their statement (selectors.count_remembered): not past the checks."""
+    api = client_for(owner)
+    good = {"where": {"keywords": "saxs"}}
+    bad = {"where": {"keywords": "saxs"}, "limits": {"order": "keywords:asc"}}
+
+    first = api.get(with_params(f"{BASE}/count", filter=good))
+    refused = api.get(with_params(f"{BASE}/count", filter=bad))
+
+    assert first.json() == {"count": 1}
+    assert refused.status_code == 400
+    assert "cannot sort by the array field keywords" in refused.json()["message"]
+
+
 def test_bad_filter_on_get_by_pid_is_a_400(owner, corpus):
     response = client_for(owner).get(item_url("fedcat/saxs-1") + "?filter={oops")
 
